@@ -14,7 +14,6 @@ COMMAND_MODULES = (
     "powerlens.generator.cli",  # powerlens generate
     "powerlens.pipeline.cli",  # powerlens run / publish
     "powerlens.scoring.cli",  # powerlens churn-eval
-    "powerlens.benchmarks",  # powerlens benchmark ...
 )
 
 
