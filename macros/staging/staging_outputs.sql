@@ -1,0 +1,67 @@
+{#- The raw tables of the contract, as (source, table): the audit models loop over them. -#}
+{% macro staging_raw_tables() %}
+    {% do return([
+        ('cis', 'customers'),
+        ('cis', 'bills'),
+        ('cis', 'payments'),
+        ('cis', 'programme_enrollments'),
+        ('mdm', 'meter_readings'),
+        ('mdm', 'interval_readings'),
+        ('service', 'service_tickets'),
+        ('service', 'surveys'),
+    ]) %}
+{% endmacro %}
+
+{#- The staged model: the base rows that failed no rule, without the bookkeeping columns. -#}
+{% macro staging_accepted_rows(base_relation) %}
+with staged_rows as (
+    select
+        {{ staging_columns_except(['_record_key', '_raw_record', '_failed_rules', '_failed_columns', '_failure_details']) }}
+    from {{ base_relation }}
+    where _failed_rules is null
+),
+
+final as (
+    select * from staged_rows
+)
+
+select * from final
+{% endmacro %}
+
+{#- The rejected model: one row per raw row that failed at least one rule, all rules listed. -#}
+{% macro staging_rejected_rows(base_relation, source_table) %}
+with rejected_rows as (
+    select
+        cast('{{ source_table }}' as varchar) as source_table,
+        _source_file as source_file,
+        _source_row as source_row,
+        _record_key as record_key,
+        _failed_rules as rule,
+        _failed_columns as column_name,
+        _failure_details as detail,
+        _raw_record as raw_record
+    from {{ base_relation }}
+    where _failed_rules is not null
+),
+
+final as (
+    select
+        source_table,
+        source_file,
+        source_row,
+        record_key,
+        rule,
+        column_name,
+        detail,
+        raw_record
+    from rejected_rows
+)
+
+select * from final
+{% endmacro %}
+
+{#- DuckDB's "* exclude" keeps the staged column list in one place (the base model's spec);
+    another engine needs its own form here. -#}
+{% macro staging_columns_except(excluded_columns) -%}
+* exclude ({{ excluded_columns | join(', ') }})
+{%- endmacro %}

@@ -1,0 +1,76 @@
+{#-
+    Text-to-type parsers shared by every staging model. Each takes a SQL expression holding
+    trimmed text (NULL when the raw cell was empty) and returns the typed value, or NULL when the
+    text does not parse; staging_checked_rows turns "text present, typed value NULL" into a
+    bad_number / bad_date / bad_boolean rejection. The accepted formats are listed in docs/staging.md.
+-#}
+
+{#- Full-width digits and punctuation (Chinese input methods) to their ASCII forms. -#}
+{% macro staging_halfwidth(text_sql) -%}
+translate({{ text_sql }}, '０１２３４５６７８９．，－＋／：　', '0123456789.,-+/: ')
+{%- endmacro %}
+
+{#- A plain decimal number as text: thousands separators removed only where they group
+    digits in threes (1,234.5), so "1,23" stays invalid instead of turning into 123. -#}
+{% macro staging_number_text(text_sql) -%}
+case
+    when regexp_full_match({{ staging_halfwidth(text_sql) }}, '[+-]?\d{1,3}(,\d{3})+(\.\d*)?')
+        then replace({{ staging_halfwidth(text_sql) }}, ',', '')
+    when regexp_full_match({{ staging_halfwidth(text_sql) }}, '[+-]?(\d+\.?\d*|\.\d+)')
+        then {{ staging_halfwidth(text_sql) }}
+end
+{%- endmacro %}
+
+{% macro staging_parse_double(text_sql) -%}
+try_cast({{ staging_number_text(text_sql) }} as double)
+{%- endmacro %}
+
+{#- Money and power factor are exact decimals: cast from text, never through a double. -#}
+{% macro staging_parse_decimal(text_sql, precision, scale) -%}
+try_cast({{ staging_number_text(text_sql) }} as decimal({{ precision }}, {{ scale }}))
+{%- endmacro %}
+
+{#- Scores are whole numbers: "4.5" is a bad number, not 4 or 5. -#}
+{% macro staging_parse_integer(text_sql) -%}
+case
+    when regexp_full_match({{ staging_number_text(text_sql) }}, '[+-]?\d+')
+        then try_cast({{ staging_number_text(text_sql) }} as integer)
+end
+{%- endmacro %}
+
+{% macro staging_parse_boolean(text_sql) -%}
+case lower({{ text_sql }})
+    when 'true' then true
+    when '1' then true
+    when 'false' then false
+    when '0' then false
+end
+{%- endmacro %}
+
+{#- ISO YYYY-MM-DD, YYYY/MM/DD or YYYYMMDD; impossible dates (2024-02-30) do not parse. -#}
+{% macro staging_parse_date(text_sql) -%}
+case
+    when regexp_full_match({{ staging_halfwidth(text_sql) }}, '\d{4}-\d{1,2}-\d{1,2}|\d{4}/\d{1,2}/\d{1,2}|\d{8}')
+        then cast(try_strptime({{ staging_halfwidth(text_sql) }}, ['%Y-%m-%d', '%Y/%m/%d', '%Y%m%d']) as date)
+end
+{%- endmacro %}
+
+{#- A date in one of the date forms, optionally followed by a space or "T" and a time
+    HH:MM[:SS[.ffffff]]; a bare date is midnight. -#}
+{% macro staging_parse_timestamp(text_sql) -%}
+case
+    when regexp_full_match({{ staging_halfwidth(text_sql) }}, '[0-9/-]+')
+        then cast({{ staging_parse_date(text_sql) }} as timestamp)
+    when regexp_full_match({{ staging_halfwidth(text_sql) }}, '[0-9/-]+[ T]\d{1,2}:\d{2}(:\d{2}(\.\d{1,6})?)?')
+        then {{ staging_parse_date("regexp_extract(" ~ staging_halfwidth(text_sql) ~ ", '^[0-9/-]+')") }}
+            + try_cast(regexp_extract({{ staging_halfwidth(text_sql) }}, '[ T](.*)$', 1) as time)
+end
+{%- endmacro %}
+
+{#- A billing month YYYY-MM (or YYYY/MM, YYYYMM) as the first day of that month. -#}
+{% macro staging_parse_month(text_sql) -%}
+case
+    when regexp_full_match({{ staging_halfwidth(text_sql) }}, '\d{4}-\d{1,2}|\d{4}/\d{1,2}|\d{6}')
+        then cast(try_strptime({{ staging_halfwidth(text_sql) }}, ['%Y-%m', '%Y/%m', '%Y%m']) as date)
+end
+{%- endmacro %}

@@ -1,0 +1,1 @@
+{{ staging_rejected_rows(ref('base_cis__bills'), 'bills') }}

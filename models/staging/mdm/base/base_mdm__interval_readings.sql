@@ -1,0 +1,9 @@
+{{ staging_checked_rows(
+    source('mdm', 'interval_readings'),
+    columns=[
+        {'name': 'customer_id', 'parent': [ref('stg_cis__customers'), 'customer_id', 'orphan_customer']},
+        {'name': 'interval_start', 'type': 'timestamp'},
+        {'name': 'kw', 'type': 'double', 'nonnegative': true},
+    ],
+    unique_keys=[['customer_id', 'interval_start']],
+) }}

@@ -1,0 +1,1 @@
+{{ staging_accepted_rows(ref('base_service__surveys')) }}

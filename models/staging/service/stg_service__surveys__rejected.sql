@@ -1,0 +1,1 @@
+{{ staging_rejected_rows(ref('base_service__surveys'), 'surveys') }}
