@@ -1,0 +1,130 @@
+"""Arrow conversion helpers and the writers that append chunks to one file per raw table."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+MONEY = pa.decimal128(18, 2)
+ENERGY = pa.decimal128(14, 2)
+
+# Column order and types of the raw data contract (DESIGN.md). Parquet keeps these types; CSV
+# renders them as the contract's text (decimals with 2 places, ISO dates, true/false).
+SCHEMAS: dict[str, pa.Schema] = {
+    "customers": pa.schema([
+        ("customer_id", pa.string()), ("customer_name", pa.string()), ("phone", pa.string()),
+        ("address", pa.string()), ("customer_type", pa.string()), ("sector", pa.string()),
+        ("industry_code", pa.string()), ("region_code", pa.string()), ("urban_rural", pa.string()),
+        ("voltage_kv", pa.float64()), ("contract_capacity_kva", pa.int64()), ("tariff_code", pa.string()),
+        ("basic_charge_basis", pa.string()), ("payment_mode", pa.string()), ("has_pv", pa.bool_()),
+        ("open_date", pa.date32()), ("close_date", pa.date32()), ("close_reason", pa.string()),
+    ]),
+    "meter_readings": pa.schema([
+        ("customer_id", pa.string()), ("reading_date", pa.date32()), ("kwh_sharp", ENERGY),
+        ("kwh_peak", ENERGY), ("kwh_flat", ENERGY), ("kwh_valley", ENERGY), ("kvarh", ENERGY),
+        ("max_demand_kw", ENERGY),
+    ]),
+    "interval_readings": pa.schema([
+        ("customer_id", pa.string()), ("interval_start", pa.timestamp("s")), ("kw", ENERGY),
+    ]),
+    "bills": pa.schema([
+        ("bill_id", pa.string()), ("customer_id", pa.string()), ("billing_month", pa.string()),
+        ("issue_date", pa.date32()), ("due_date", pa.date32()), ("kwh_total", ENERGY),
+        ("power_factor", pa.decimal128(4, 2)), ("basic_charge", MONEY), ("energy_charge", MONEY),
+        ("pf_adjustment", MONEY), ("surcharge", MONEY), ("total_amount", MONEY),
+    ]),
+    "payments": pa.schema([
+        ("payment_id", pa.string()), ("customer_id", pa.string()), ("bill_id", pa.string()),
+        ("paid_at", pa.timestamp("s")), ("amount", MONEY), ("channel", pa.string()),
+        ("payment_type", pa.string()),
+    ]),
+    "service_tickets": pa.schema([
+        ("ticket_id", pa.string()), ("customer_id", pa.string()), ("channel", pa.string()),
+        ("ticket_type", pa.string()), ("category", pa.string()), ("created_at", pa.timestamp("s")),
+        ("first_response_at", pa.timestamp("s")), ("resolved_at", pa.timestamp("s")),
+        ("satisfaction", pa.int64()), ("description", pa.string()),
+    ]),
+    "surveys": pa.schema([
+        ("survey_id", pa.string()), ("customer_id", pa.string()), ("survey_date", pa.date32()),
+        ("overall", pa.int64()), ("reliability", pa.int64()), ("power_quality", pa.int64()),
+        ("billing", pa.int64()), ("staff", pa.int64()), ("channels", pa.int64()),
+    ]),
+    "programme_enrollments": pa.schema([
+        ("customer_id", pa.string()), ("programme", pa.string()), ("enrolled_date", pa.date32()),
+    ]),
+}
+TRUTH_SCHEMA = pa.schema([("bill_id", pa.string()), ("error_kind", pa.string()), ("component", pa.string())])
+
+
+def scaled_decimal(values: np.ndarray, arrow_type: pa.Decimal128Type, valid: np.ndarray | None = None) -> pa.Array:
+    """Integers in units of 10**-scale (cents, centi-kWh) as an exact decimal array, without a copy per value."""
+    values = np.ascontiguousarray(values, dtype=np.int64)
+    words = np.empty((len(values), 2), dtype=np.int64)
+    words[:, 0] = values
+    words[:, 1] = values >> 63  # two's complement sign extension into the high 64 bits
+    validity = None
+    null_count = 0
+    if valid is not None and not valid.all():
+        validity = pa.py_buffer(np.packbits(valid.astype(np.uint8), bitorder="little"))
+        null_count = int((~valid).sum())
+    return pa.Array.from_buffers(arrow_type, len(values), [validity, pa.py_buffer(words)], null_count)
+
+
+def codes(labels: tuple[str, ...] | list[str], index: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
+    """Strings picked from `labels` by integer index (null where not valid)."""
+    mask = None if valid is None else ~np.asarray(valid, dtype=bool)
+    return pc.take(pa.array(list(labels), pa.string()), pa.array(np.asarray(index, dtype=np.int64), mask=mask))
+
+
+def prefixed_ids(prefix: str, *numbers: tuple[np.ndarray, int]) -> pa.Array:
+    """Ids like C00000042 or B00000042202401: a prefix and zero-padded integer parts."""
+    parts = [pc.utf8_lpad(pc.cast(pa.array(np.asarray(n, dtype=np.int64)), pa.string()), width, padding="0")
+             for n, width in numbers]
+    return pc.binary_join_element_wise(pa.scalar(prefix), *parts, "")
+
+
+def join_strings(*parts) -> pa.Array:
+    return pc.binary_join_element_wise(*parts, "")
+
+
+def dates(days: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
+    mask = None if valid is None else ~np.asarray(valid, dtype=bool)
+    return pa.array(np.asarray(days, dtype=np.int64).astype("int32"), type=pa.int32(), mask=mask).cast(pa.date32())
+
+
+def timestamps(seconds: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
+    mask = None if valid is None else ~np.asarray(valid, dtype=bool)
+    return pa.array(np.asarray(seconds, dtype=np.int64), type=pa.int64(), mask=mask).cast(pa.timestamp("s"))
+
+
+class TableWriter:
+    """Appends record batches of one table to DIR/<table>.csv or .parquet (bounded memory)."""
+
+    def __init__(self, path: Path, schema: pa.Schema, file_format: str):
+        self.path = path
+        self.schema = schema
+        self.file_format = file_format
+        self.rows = 0
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if file_format == "parquet":
+            self._writer = pq.ParquetWriter(path, schema, compression="zstd")
+        else:
+            self._handle = open(path, "wb")
+            self._handle.write((",".join(schema.names) + "\n").encode("utf-8"))
+            self._writer = pacsv.CSVWriter(self._handle, schema,
+                                           write_options=pacsv.WriteOptions(include_header=False, quoting_style="none"))
+
+    def write(self, columns: dict[str, pa.Array]) -> None:
+        table = pa.table([columns[name] for name in self.schema.names], schema=self.schema)
+        if table.num_rows:
+            self._writer.write_table(table)
+            self.rows += table.num_rows
+
+    def close(self) -> None:
+        self._writer.close()
+        if self.file_format != "parquet":
+            self._handle.close()

@@ -1,0 +1,138 @@
+"""Daily meter readings (and 15-minute loads for interval-metered customers) of a chunk of customers."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from powerlens.generator.calendar import Period, calendar_month, weekday
+from powerlens.generator.customers import EV, LI, Customers
+from powerlens.generator.reference import Reference
+
+# demand relative to the year's mean, per type (rows LI, GC, RES, AGR, EV) and calendar month:
+# summer cooling and winter heating peaks, the Spring Festival dip in February for industry,
+# irrigation in spring and summer for agriculture
+SEASON = np.array([
+    [0.96, 0.80, 1.00, 1.00, 1.00, 1.02, 1.07, 1.08, 1.02, 1.00, 1.00, 1.03],
+    [1.06, 0.90, 0.92, 0.90, 0.95, 1.10, 1.30, 1.32, 1.10, 0.92, 0.95, 1.08],
+    [1.25, 1.20, 0.95, 0.85, 0.88, 1.05, 1.40, 1.45, 1.10, 0.85, 0.90, 1.15],
+    [0.60, 0.60, 0.90, 1.30, 1.50, 1.50, 1.60, 1.50, 1.10, 0.80, 0.60, 0.60],
+    [1.10, 0.95, 1.00, 0.98, 0.98, 1.00, 1.05, 1.05, 1.00, 0.98, 1.00, 1.08],
+])
+# Monday..Sunday: businesses slow down at weekends, households and EV charging pick up
+WEEKDAY = np.array([
+    [1.0, 1.0, 1.0, 1.0, 1.0, 0.90, 0.85],
+    [1.0, 1.0, 1.0, 1.0, 1.0, 0.85, 0.80],
+    [0.97, 0.97, 0.97, 0.97, 0.98, 1.07, 1.07],
+    [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0],
+    [0.97, 0.97, 0.97, 0.97, 1.0, 1.06, 1.08],
+])
+# yearly growth (REFERENCE.md: EV charging is the fastest-growing use)
+ANNUAL_GROWTH = np.array([0.03, 0.05, 0.06, 0.03, 0.40])
+# relative load within the hours of one TOU period, per hour of day, for interval-metered types
+HOURLY_SHAPE = {
+    LI: np.array([0.9, 0.9, 0.88, 0.88, 0.9, 0.92, 0.95, 1.0, 1.05, 1.1, 1.1, 1.05, 0.95, 1.0, 1.08, 1.1,
+                  1.08, 1.05, 1.02, 1.0, 0.98, 0.96, 0.94, 0.92]),
+    EV: np.array([1.3, 1.4, 1.4, 1.3, 1.2, 1.0, 0.8, 0.6, 0.7, 0.8, 0.8, 0.9, 1.0, 0.9, 0.8, 0.8,
+                  0.9, 1.0, 1.1, 1.2, 1.2, 1.1, 1.0, 1.2]),
+}
+
+
+@dataclass
+class Readings:
+    """Daily rows (customer-major, then date) in integer hundredths (centi-kWh, centi-kvarh, centi-kW)."""
+    customer: np.ndarray   # index into the chunk
+    day: np.ndarray
+    kwh: np.ndarray        # (rows, 4) sharp, peak, flat, valley
+    kvarh: np.ndarray
+    max_demand: np.ndarray
+
+
+@dataclass
+class Intervals:
+    customer: np.ndarray
+    start_second: np.ndarray
+    kw: np.ndarray         # centi-kW
+
+
+def signal_weight(c: Customers, day: np.ndarray) -> np.ndarray:
+    """0 outside the pre-closing pattern, rising linearly to 1 at its end (customers x days)."""
+    start = c.signal_start[:, None]
+    end = c.signal_end[:, None]
+    inside = (start >= 0) & (day[None, :] >= start) & (day[None, :] <= end)
+    return np.where(inside, (day[None, :] - start) / np.maximum(end - start, 1), 0.0)
+
+
+def active_mask(c: Customers, day: np.ndarray) -> np.ndarray:
+    return (day[None, :] >= c.open_day[:, None]) & ((c.close_day[:, None] < 0) | (day[None, :] <= c.close_day[:, None]))
+
+
+def daily_readings(c: Customers, period: Period, ref: Reference, rng: np.random.Generator,
+                   interval_months: int) -> tuple[Readings, Intervals]:
+    day = period.days
+    n, d = len(c), len(day)
+    active = active_mask(c, day)
+    month_index = period.month_of_day(day)
+    years = (day - period.first_day) / 365.25
+
+    level = (c.base_kwh_day[:, None] * SEASON[c.ctype][:, calendar_month(day) - 1]
+             * WEEKDAY[c.ctype][:, weekday(day)] * (1 + ANNUAL_GROWTH[c.ctype])[:, None] ** years[None, :])
+    level *= 1 - c.signal_depth[:, None] * signal_weight(c, day)
+    month_noise = rng.lognormal(0, 0.08, (n, period.months))[:, month_index]
+    level *= month_noise * rng.lognormal(0, 0.18, (n, d))
+    level[c.vacant] = 0
+    rows = np.flatnonzero(active.ravel())
+    total = level.ravel()[rows]
+    customer = rows // d
+    day_of_row = day[rows % d]
+
+    shares = c.tou_share[customer] * rng.lognormal(0, 0.06, (len(rows), 4))
+    shares /= shares.sum(axis=1, keepdims=True)
+    kwh = np.round(total[:, None] * shares * 100).astype(np.int64)
+    kwh_total = kwh.sum(axis=1)
+
+    pf = c.pf_mean[customer] + rng.normal(0, 0.012, (n, period.months))[customer, month_index[rows % d]]
+    fixed = (c.pf_fix_day[customer] >= 0) & (day_of_row >= c.pf_fix_day[customer])
+    pf = np.where(fixed, np.maximum(pf, c.pf_standard[customer] / 100 + 0.04), pf)
+    pf = np.clip(pf + rng.normal(0, 0.01, len(rows)), 0.5, 0.999)
+    kvarh = np.round(kwh_total * np.sqrt(1 / pf**2 - 1)).astype(np.int64)
+
+    daily_load_factor = np.clip(c.load_factor[customer] * rng.lognormal(0, 0.08, len(rows)), 0.1, 0.95)
+    max_demand = np.round(kwh_total / 24 / daily_load_factor).astype(np.int64)
+    max_demand = np.minimum(max_demand, c.capacity_kva[customer] * 100)
+
+    readings = Readings(customer=customer, day=day_of_row, kwh=kwh, kvarh=kvarh, max_demand=max_demand)
+    intervals = interval_loads(c, readings, period, ref, rng, interval_months)
+    return readings, intervals
+
+
+def interval_loads(c: Customers, readings: Readings, period: Period, ref: Reference,
+                   rng: np.random.Generator, interval_months: int) -> Intervals:
+    """15-minute kW for large industrial and EV charging customers over the last months.
+
+    Each TOU period's daily energy is spread over that period's quarter hours, so that
+    sum(kw * 0.25) equals the day's kWh within rounding; the day's max_demand_kw is then set
+    to the largest 15-minute kW, as an interval meter records it.
+    """
+    window_start = int(period.month_starts[max(period.months - interval_months, 0)])
+    metered = np.isin(c.ctype[readings.customer], (LI, EV)) & (readings.day >= window_start)
+    rows = np.flatnonzero(metered)
+    if interval_months <= 0 or len(rows) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return Intervals(empty, empty, empty)
+    ctype = c.ctype[readings.customer[rows]]
+    hour_of_quarter = np.arange(96) // 4
+    period_of_quarter = ref.hour_period[hour_of_quarter]
+    shape = np.where((ctype == LI)[:, None], HOURLY_SHAPE[LI][hour_of_quarter][None, :],
+                     HOURLY_SHAPE[EV][hour_of_quarter][None, :])
+    weights = shape * rng.lognormal(0, 0.12, (len(rows), 96))
+    weight_sum = np.zeros((len(rows), 4))
+    for p in range(4):
+        weight_sum[:, p] = weights[:, period_of_quarter == p].sum(axis=1)
+    energy = readings.kwh[rows][:, period_of_quarter] / 100  # kWh of the quarter's period
+    kw = energy * weights / np.maximum(weight_sum[:, period_of_quarter], 1e-12) / 0.25
+    kw_centi = np.round(kw * 100).astype(np.int64)
+    readings.max_demand[rows] = kw_centi.max(axis=1)
+    start = (readings.day[rows][:, None] * 86_400 + np.arange(96)[None, :] * 900)
+    return Intervals(customer=np.repeat(readings.customer[rows], 96), start_second=start.ravel(),
+                     kw=kw_centi.ravel())
