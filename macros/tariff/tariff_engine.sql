@@ -1,0 +1,56 @@
+{#- Building blocks of the tariff engine (docs/billing_rules.md). Kept as macros so the
+    recomputed bills, the saving-potential what-ifs and the unit tests share one statement
+    of each rule. -#}
+
+{#- round_half_up to 2 decimals on an exact decimal value: DuckDB rounds decimals half away
+    from zero, which is half-up for the positive charges and matches Python's ROUND_HALF_UP
+    for the negative (reward) adjustments; the cast to 6 decimals first removes binary-float
+    noise from quotients such as the proration by active days. -#}
+{% macro round_money(expression) -%}
+    cast(round(cast({{ expression }} as decimal(18, 6)), 2) as decimal(18, 2))
+{%- endmacro %}
+
+{#- energy readings are given to 2 decimals, so their sums are exact once cast back to
+    2 decimals; summing doubles would leave float noise in the charges -#}
+{% macro exact_kwh(expression) -%}
+    cast({{ expression }} as decimal(18, 2))
+{%- endmacro %}
+
+{#- a seeded rate as an exact decimal whatever type the seed loader inferred -#}
+{% macro exact_rate(expression) -%}
+    cast({{ expression }} as decimal(18, 6))
+{%- endmacro %}
+
+{#- monthly power factor, rounded half-up to 2 decimals; no power factor without energy -#}
+{% macro monthly_power_factor(kwh_total, kvarh_total) -%}
+    case
+        when {{ kwh_total }} > 0 then cast(round(cast(
+            {{ kwh_total }} / sqrt({{ kwh_total }} * {{ kwh_total }} + {{ kvarh_total }} * {{ kvarh_total }})
+            as decimal(18, 6)), 2) as decimal(4, 2))
+    end
+{%- endmacro %}
+
+{#- the customer's power-factor standard under the 1983 rule; null means no adjustment -#}
+{% macro power_factor_standard(customer_type, voltage_kv, contract_capacity_kva) -%}
+    case
+        when {{ customer_type }} in ('large_industrial', 'general_commercial', 'ev_charging')
+            and {{ voltage_kv }} >= 10 and {{ contract_capacity_kva }} >= 160
+            then cast(0.90 as decimal(4, 2))
+        when {{ customer_type }} = 'agricultural' and {{ contract_capacity_kva }} >= 100
+            then cast(0.80 as decimal(4, 2))
+        when {{ customer_type }} <> 'residential' and {{ contract_capacity_kva }} >= 100
+            then cast(0.85 as decimal(4, 2))
+    end
+{%- endmacro %}
+
+{#- basic charge before rounding, prorated by the days the account was active -#}
+{% macro prorated_basic_charge(basis, contract_capacity_kva, max_demand_kw, rate_per_kva_month,
+                               rate_per_kw_month, active_days, days_in_month) -%}
+    case {{ basis }}
+        when 'capacity' then cast({{ contract_capacity_kva }} as decimal(18, 4)) * {{ exact_rate(rate_per_kva_month) }}
+            * {{ active_days }} / {{ days_in_month }}
+        when 'demand' then cast(coalesce({{ max_demand_kw }}, 0) as decimal(18, 4)) * {{ exact_rate(rate_per_kw_month) }}
+            * {{ active_days }} / {{ days_in_month }}
+        else 0
+    end
+{%- endmacro %}

@@ -1,0 +1,111 @@
+{#- The tariff engine: every bill recomputed from the readings, the customer's tariff and the
+    seeded power-factor table, by docs/billing_rules.md. One row per customer x billing month. -#}
+with customer_months as (
+    select
+        customer_id,
+        usage_month,
+        days_in_month,
+        active_days,
+        kwh_sharp,
+        kwh_peak,
+        kwh_flat,
+        kwh_valley,
+        kwh_total,
+        kvarh,
+        max_demand_kw
+    from {{ ref('int_consumption__customer_months') }}
+),
+
+customers as (
+    select
+        customer_id,
+        customer_type,
+        voltage_kv,
+        contract_capacity_kva,
+        tariff_code,
+        basic_charge_basis
+    from {{ ref('stg_cis__customers') }}
+),
+
+tariffs as (
+    select
+        tariff_code,
+        {{ exact_rate('price_sharp') }} as price_sharp,
+        {{ exact_rate('price_peak') }} as price_peak,
+        {{ exact_rate('price_flat') }} as price_flat,
+        {{ exact_rate('price_valley') }} as price_valley,
+        basic_charge_per_kva_month,
+        basic_charge_per_kw_month,
+        {{ exact_rate('surcharge_per_kwh') }} as surcharge_per_kwh
+    from {{ ref('tariffs') }}
+),
+
+power_factor_table as (
+    select
+        cast(pf_standard as decimal(4, 2)) as pf_standard,
+        cast(power_factor as decimal(4, 2)) as power_factor,
+        cast(adjustment_pct as decimal(6, 2)) as adjustment_pct
+    from {{ ref('power_factor_adjustment') }}
+),
+
+charged_months as (
+    select
+        customer_months.customer_id,
+        customer_months.usage_month as billing_month,
+        customers.customer_type,
+        customers.tariff_code,
+        customers.basic_charge_basis,
+        customers.contract_capacity_kva,
+        customer_months.days_in_month,
+        customer_months.active_days,
+        customer_months.kwh_sharp,
+        customer_months.kwh_peak,
+        customer_months.kwh_flat,
+        customer_months.kwh_valley,
+        customer_months.kwh_total,
+        customer_months.kvarh,
+        customer_months.max_demand_kw,
+        {{ round_money('customer_months.kwh_sharp * tariffs.price_sharp') }} as energy_charge_sharp,
+        {{ round_money('customer_months.kwh_peak * tariffs.price_peak') }} as energy_charge_peak,
+        {{ round_money('customer_months.kwh_flat * tariffs.price_flat') }} as energy_charge_flat,
+        {{ round_money('customer_months.kwh_valley * tariffs.price_valley') }} as energy_charge_valley,
+        -- the bill rounds the exact sum once, so it can differ by a cent from the sum of the rounded periods
+        {{ round_money(
+            'customer_months.kwh_sharp * tariffs.price_sharp + customer_months.kwh_peak * tariffs.price_peak'
+            ~ ' + customer_months.kwh_flat * tariffs.price_flat + customer_months.kwh_valley * tariffs.price_valley') }}
+            as energy_charge,
+        {{ round_money(prorated_basic_charge(
+            'customers.basic_charge_basis', 'customers.contract_capacity_kva', 'customer_months.max_demand_kw',
+            'tariffs.basic_charge_per_kva_month', 'tariffs.basic_charge_per_kw_month',
+            'customer_months.active_days', 'customer_months.days_in_month')) }} as basic_charge,
+        {{ round_money('customer_months.kwh_total * tariffs.surcharge_per_kwh') }} as surcharge,
+        {{ power_factor_standard('customers.customer_type', 'customers.voltage_kv', 'customers.contract_capacity_kva') }}
+            as pf_standard,
+        {{ monthly_power_factor('customer_months.kwh_total', 'customer_months.kvarh') }} as power_factor
+    from customer_months
+    inner join customers
+        on customer_months.customer_id = customers.customer_id
+    inner join tariffs
+        on customers.tariff_code = tariffs.tariff_code
+),
+
+adjusted_months as (
+    select
+        charged_months.*,
+        coalesce(power_factor_table.adjustment_pct, 0) as pf_adjustment_pct,
+        {{ round_money('(charged_months.basic_charge + charged_months.energy_charge)'
+                       ~ ' * coalesce(power_factor_table.adjustment_pct, 0) / 100') }} as pf_adjustment
+    from charged_months
+    left join power_factor_table
+        on charged_months.pf_standard = power_factor_table.pf_standard
+        and charged_months.power_factor = power_factor_table.power_factor
+),
+
+final as (
+    select
+        adjusted_months.*,
+        cast(basic_charge + energy_charge + pf_adjustment + surcharge as decimal(18, 2)) as total_amount
+    from adjusted_months
+)
+
+select * from final
