@@ -198,6 +198,16 @@ checked_values as (
     from typed_rows
 ),
 
+failed_checks as (
+    {#- each check evaluated once; the three failure lists below only read these flags -#}
+    select
+        checked_values.*,
+        {%- for check in checks %}
+        coalesce({{ check[0] }}, false) as _failed_check_{{ loop.index }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from checked_values
+),
+
 final as (
     select
         {%- for column in columns %}
@@ -210,11 +220,11 @@ final as (
         {%- for output_name, check_part in [('_failed_rules', 1), ('_failed_columns', 2), ('_failure_details', 3)] %}
         nullif(concat_ws('; ',
             {%- for check in checks %}
-            case when coalesce({{ check[0] }}, false) then {{ check[check_part] }} end{{ ',' if not loop.last }}
+            case when _failed_check_{{ loop.index }} then {{ check[check_part] }} end{{ ',' if not loop.last }}
             {%- endfor %}
         ), '') as {{ output_name }}{{ ',' if not loop.last }}
         {%- endfor %}
-    from checked_values
+    from failed_checks
 )
 
 select * from final

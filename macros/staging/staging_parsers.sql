@@ -10,14 +10,17 @@
 translate({{ text_sql }}, '０１２３４５６７８９．，－＋／：　', '0123456789.,-+/: ')
 {%- endmacro %}
 
-{#- A plain decimal number as text: thousands separators removed only where they group
-    digits in threes (1,234.5), so "1,23" stays invalid instead of turning into 123. -#}
+{#- A plain decimal number as text. Clean ASCII numbers (nearly every value) take the first
+    branch; full-width digits and thousands separators are normalised only when needed, and a
+    separator counts only where it groups digits in threes (1,234.5), so "1,23" stays invalid. -#}
 {% macro staging_number_text(text_sql) -%}
 case
-    when regexp_full_match({{ staging_halfwidth(text_sql) }}, '[+-]?\d{1,3}(,\d{3})+(\.\d*)?')
-        then replace({{ staging_halfwidth(text_sql) }}, ',', '')
+    when regexp_full_match({{ text_sql }}, '[+-]?(\d+\.?\d*|\.\d+)')
+        then {{ text_sql }}
     when regexp_full_match({{ staging_halfwidth(text_sql) }}, '[+-]?(\d+\.?\d*|\.\d+)')
         then {{ staging_halfwidth(text_sql) }}
+    when regexp_full_match({{ staging_halfwidth(text_sql) }}, '[+-]?\d{1,3}(,\d{3})+(\.\d*)?')
+        then replace({{ staging_halfwidth(text_sql) }}, ',', '')
 end
 {%- endmacro %}
 
@@ -47,18 +50,23 @@ case lower({{ text_sql }})
 end
 {%- endmacro %}
 
-{#- ISO YYYY-MM-DD, YYYY/MM/DD or YYYYMMDD; impossible dates (2024-02-30) do not parse. -#}
+{#- ISO YYYY-MM-DD (the fast path), YYYY/MM/DD or YYYYMMDD, with full-width digits allowed;
+    impossible dates (2024-02-30) do not parse. -#}
 {% macro staging_parse_date(text_sql) -%}
 case
+    when regexp_full_match({{ text_sql }}, '\d{4}-\d{2}-\d{2}')
+        then try_cast({{ text_sql }} as date)
     when regexp_full_match({{ staging_halfwidth(text_sql) }}, '\d{4}-\d{1,2}-\d{1,2}|\d{4}/\d{1,2}/\d{1,2}|\d{8}')
         then cast(try_strptime({{ staging_halfwidth(text_sql) }}, ['%Y-%m-%d', '%Y/%m/%d', '%Y%m%d']) as date)
 end
 {%- endmacro %}
 
 {#- A date in one of the date forms, optionally followed by a space or "T" and a time
-    HH:MM[:SS[.ffffff]]; a bare date is midnight. -#}
+    HH:MM[:SS[.ffffff]]; a bare date is midnight. ISO "YYYY-MM-DD HH:MM:SS" is the fast path. -#}
 {% macro staging_parse_timestamp(text_sql) -%}
 case
+    when regexp_full_match({{ text_sql }}, '\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}')
+        then try_cast({{ text_sql }} as timestamp)
     when regexp_full_match({{ staging_halfwidth(text_sql) }}, '[0-9/-]+')
         then cast({{ staging_parse_date(text_sql) }} as timestamp)
     when regexp_full_match({{ staging_halfwidth(text_sql) }}, '[0-9/-]+[ T]\d{1,2}:\d{2}(:\d{2}(\.\d{1,6})?)?')
