@@ -1,0 +1,15 @@
+{#- The 95598 service commitments (docs/ch4_service.md), one place for which ticket type each
+    applies to, at which stage (response = first response, resolution = resolved), its targets
+    (vars, urban and rural) and the unit the achieved time is measured in. -#}
+{% macro service_commitment_definitions() -%}
+    {{ return([
+        {'commitment': 'fault_arrival', 'ticket_type': 'fault_repair', 'stage': 'response', 'unit': 'minutes',
+         'target_urban': var('service_fault_arrival_minutes_urban'), 'target_rural': var('service_fault_arrival_minutes_rural')},
+        {'commitment': 'fault_restore', 'ticket_type': 'fault_repair', 'stage': 'resolution', 'unit': 'hours',
+         'target_urban': var('service_fault_restore_hours_urban'), 'target_rural': var('service_fault_restore_hours_rural')},
+        {'commitment': 'complaint_contact', 'ticket_type': 'complaint', 'stage': 'response', 'unit': 'working_days',
+         'target_urban': var('service_complaint_contact_working_days'), 'target_rural': var('service_complaint_contact_working_days')},
+        {'commitment': 'complaint_reply', 'ticket_type': 'complaint', 'stage': 'resolution', 'unit': 'days',
+         'target_urban': var('service_complaint_reply_days'), 'target_rural': var('service_complaint_reply_days')},
+    ]) }}
+{%- endmacro %}
