@@ -53,6 +53,7 @@ def generate(options: GeneratorOptions) -> dict[str, int]:
     writers = {name: output.TableWriter(out / f"{name}.{extension}", schema, options.file_format)
                for name, schema in output.SCHEMAS.items()}
     truth = output.TableWriter(out / "_truth" / "planted_bill_errors.csv", output.TRUTH_SCHEMA, "csv")
+    background = output.BackgroundWriting()
     try:
         writers["customers"].write(customer_columns(customers, ref, np.random.default_rng([options.seed, STREAM_PII])))
         texts = description_texts()[0]
@@ -60,11 +61,14 @@ def generate(options: GeneratorOptions) -> dict[str, int]:
         for done, first in enumerate(chunks, start=1):
             chunk = customers.take(slice(first, first + CHUNK_CUSTOMERS))
             rng = np.random.default_rng([options.seed, STREAM_CHUNK, first // CHUNK_CUSTOMERS])
-            write_chunk(chunk, period, ref, rng, options, writers, truth, texts)
+            write_chunk(chunk, period, ref, rng, options, writers, truth, texts, background)
+            background.end_chunk()
             if options.progress and (done % 5 == 0 or done == len(chunks)):
                 print(f"generate: {min(first + CHUNK_CUSTOMERS, len(customers)):,}/{len(customers):,} customers "
                       f"({time.monotonic() - started:.0f}s)", file=sys.stderr, flush=True)
+        background.finish()
     finally:
+        background.shutdown()
         for writer in [*writers.values(), truth]:
             writer.close()
     rows = {name: writer.rows for name, writer in writers.items()}
@@ -72,10 +76,11 @@ def generate(options: GeneratorOptions) -> dict[str, int]:
     return rows
 
 
-def write_chunk(chunk, period: Period, ref, rng, options: GeneratorOptions, writers, truth, texts) -> None:
+def write_chunk(chunk, period: Period, ref, rng, options: GeneratorOptions, writers, truth, texts,
+                background: output.BackgroundWriting) -> None:
     ids = customer_ids(chunk.number)
     readings, intervals = daily_readings(chunk, period, ref, rng, options.interval_months)
-    writers["meter_readings"].write({
+    background.submit(writers["meter_readings"], {
         "customer_id": pc.take(ids, readings.customer),
         "reading_date": output.dates(readings.day),
         **{f"kwh_{p}": output.scaled_decimal(readings.kwh[:, i], output.ENERGY)
@@ -83,7 +88,7 @@ def write_chunk(chunk, period: Period, ref, rng, options: GeneratorOptions, writ
         "kvarh": output.scaled_decimal(readings.kvarh, output.ENERGY),
         "max_demand_kw": output.scaled_decimal(readings.max_demand, output.ENERGY),
     })
-    writers["interval_readings"].write({
+    background.submit(writers["interval_readings"], {
         "customer_id": pc.take(ids, intervals.customer),
         "interval_start": output.timestamps(intervals.start_second),
         "kw": output.scaled_decimal(intervals.kw, output.ENERGY),
@@ -94,7 +99,7 @@ def write_chunk(chunk, period: Period, ref, rng, options: GeneratorOptions, writ
     year_month = (months_since_1970 // 12 + 1970) * 100 + months_since_1970 % 12 + 1
     bill_ids = output.prefixed_ids("B", (chunk.number[bills.customer], 8), (year_month, 6))
     month_labels = period.month_labels()
-    writers["bills"].write({
+    background.submit(writers["bills"], {
         "bill_id": bill_ids,
         "customer_id": pc.take(ids, bills.customer),
         "billing_month": output.codes(month_labels, bills.month),
@@ -110,14 +115,14 @@ def write_chunk(chunk, period: Period, ref, rng, options: GeneratorOptions, writ
         "total_amount": output.scaled_decimal(bills.total, output.MONEY),
     })
     planted = np.flatnonzero(bills.error_kind >= 0)
-    truth.write({
+    background.submit(truth, {
         "bill_id": pc.take(bill_ids, planted),
         "error_kind": output.codes(ERROR_KINDS, bills.error_kind[planted]),
         "component": output.codes([ERROR_COMPONENT[k] for k in ERROR_KINDS], bills.error_kind[planted]),
     })
 
     payments = generate_payments(chunk, bills, period, rng)
-    writers["payments"].write({
+    background.submit(writers["payments"], {
         "payment_id": output.prefixed_ids("P", (chunk.number[payments.customer], 8),
                                           (sequence_within(payments.customer), 4)),
         "customer_id": pc.take(ids, payments.customer),
@@ -129,7 +134,7 @@ def write_chunk(chunk, period: Period, ref, rng, options: GeneratorOptions, writ
     })
 
     tickets = generate_tickets(chunk, period, rng)
-    writers["service_tickets"].write({
+    background.submit(writers["service_tickets"], {
         "ticket_id": output.prefixed_ids("T", (chunk.number[tickets.customer], 8),
                                          (sequence_within(tickets.customer), 4)),
         "customer_id": pc.take(ids, tickets.customer),
@@ -148,7 +153,7 @@ def write_chunk(chunk, period: Period, ref, rng, options: GeneratorOptions, writ
     yyyymmdd = (survey_date.astype("datetime64[Y]").astype(np.int64) + 1970) * 10_000 \
         + (survey_date.astype("datetime64[M]").astype(np.int64) % 12 + 1) * 100 \
         + (survey_date - survey_date.astype("datetime64[M]")).astype(np.int64) + 1
-    writers["surveys"].write({
+    background.submit(writers["surveys"], {
         "survey_id": output.prefixed_ids("S", (chunk.number[surveys.customer], 8), (yyyymmdd, 8)),
         "customer_id": pc.take(ids, surveys.customer),
         "survey_date": output.dates(surveys.day),
@@ -157,7 +162,7 @@ def write_chunk(chunk, period: Period, ref, rng, options: GeneratorOptions, writ
     })
 
     enrolments = generate_enrolments(chunk, period, ref, rng)
-    writers["programme_enrollments"].write({
+    background.submit(writers["programme_enrollments"], {
         "customer_id": pc.take(ids, enrolments.customer),
         "programme": output.codes(PROGRAMMES, enrolments.programme),
         "enrolled_date": output.dates(enrolments.day),

@@ -27,7 +27,8 @@ def generate_enrolments(c: Customers, period: Period, ref: Reference, rng: np.ra
     before_period = np.minimum(period.first_day - 1, last_day)
 
     def between(low, high):
-        low = np.minimum(low, high)
+        """A day from low to high; low itself when the range is empty (an account opened later)."""
+        high = np.maximum(low, high)
         return low + (rng.random(n) * (high - low + 1)).astype(np.int64)
 
     during = between(np.maximum(c.open_day, period.first_day - 365), last_day)

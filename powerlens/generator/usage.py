@@ -29,6 +29,8 @@ WEEKDAY = np.array([
 ])
 # yearly growth (REFERENCE.md: EV charging is the fastest-growing use)
 ANNUAL_GROWTH = np.array([0.03, 0.05, 0.06, 0.03, 0.40])
+# direction in which a day's TOU shares move (sharp, peak, flat, valley): evening against night
+SHARE_SHIFT = np.array([1.0, 0.5, -0.2, -0.6])
 # relative load within the hours of one TOU period, per hour of day, for interval-metered types
 HOURLY_SHAPE = {
     LI: np.array([0.9, 0.9, 0.88, 0.88, 0.9, 0.92, 0.95, 1.0, 1.05, 1.1, 1.1, 1.05, 0.95, 1.0, 1.08, 1.1,
@@ -75,9 +77,12 @@ def daily_readings(c: Customers, period: Period, ref: Reference, rng: np.random.
     month_index = period.month_of_day(day)
     years = (day - period.first_day) / 365.25
 
-    level = (c.base_kwh_day[:, None] * SEASON[c.ctype][:, calendar_month(day) - 1]
-             * WEEKDAY[c.ctype][:, weekday(day)] * (1 + ANNUAL_GROWTH[c.ctype])[:, None] ** years[None, :])
-    level *= 1 - c.signal_depth[:, None] * signal_weight(c, day)
+    # the shape of the year per type (season x weekday x growth), then scaled per customer
+    type_profile = (SEASON[:, calendar_month(day) - 1] * WEEKDAY[:, weekday(day)]
+                    * (1 + ANNUAL_GROWTH)[:, None] ** years[None, :])
+    level = c.base_kwh_day[:, None] * type_profile[c.ctype]
+    has_signal = np.flatnonzero(c.signal_start >= 0)
+    level[has_signal] *= 1 - c.signal_depth[has_signal, None] * signal_weight(c.take(has_signal), day)
     month_noise = rng.lognormal(0, 0.08, (n, period.months))[:, month_index]
     level *= month_noise * rng.lognormal(0, 0.18, (n, d))
     level[c.vacant] = 0
@@ -86,9 +91,12 @@ def daily_readings(c: Customers, period: Period, ref: Reference, rng: np.random.
     customer = rows // d
     day_of_row = day[rows % d]
 
-    shares = c.tou_share[customer] * rng.lognormal(0, 0.06, (len(rows), 4))
-    shares /= shares.sum(axis=1, keepdims=True)
-    kwh = np.round(total[:, None] * shares * 100).astype(np.int64)
+    # day-to-day weather and habits move consumption between the evening and the night
+    shift = rng.standard_normal(len(rows)) * 0.06
+    centi_total = total * 100
+    kwh = np.empty((len(rows), 4), dtype=np.int64)
+    for p in range(4):
+        kwh[:, p] = np.rint(centi_total * c.tou_share[customer, p] * (1 + SHARE_SHIFT[p] * shift))
     kwh_total = kwh.sum(axis=1)
 
     pf = c.pf_mean[customer] + rng.normal(0, 0.012, (n, period.months))[customer, month_index[rows % d]]
