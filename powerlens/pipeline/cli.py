@@ -1,0 +1,71 @@
+"""`powerlens run`: the pipeline command (see powerlens.pipeline.run)."""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import traceback
+from pathlib import Path
+
+from powerlens.quality.suites import GateSettings
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "run", help="preflight, build, validate and publish the warehouse",
+        description="Check the raw files, build staging into a new DuckDB file, run the quality "
+                    "gate, build the marts and Python models, then publish: swap the new file in "
+                    "and refresh the Parquet export. Nothing is published unless every "
+                    "error-severity check passes.")
+    parser.add_argument("--raw", type=Path, default=Path("data/raw"),
+                        help="folder of raw export files (default: data/raw)")
+    parser.add_argument("--warehouse", type=Path, default=Path("warehouse"),
+                        help="folder of the published warehouse (default: warehouse)")
+    parser.add_argument("--encoding", action="append", metavar="[TABLE=]ENCODING",
+                        help="declared encoding of CSV files that are not UTF-8, for all tables "
+                             "(gbk) or one table (customers=gbk); repeatable")
+    parser.add_argument("--as-of", type=dt.date.fromisoformat, default=None,
+                        help="the date the data is as of (YYYY-MM-DD): later dates are rejected "
+                             "as future dates and freshness is measured from it (default: today)")
+    parser.add_argument("--max-rejected-share", type=float, default=None,
+                        help="error when more than this share of a table's raw rows is rejected "
+                             f"(default {GateSettings().rejected_share_error})")
+    parser.add_argument("--keep-runs", type=int, default=5,
+                        help="run folders (logs, data docs) to keep (default 5)")
+    parser.add_argument("--debug", action="store_true",
+                        help="show a traceback on an unexpected internal error")
+    parser.set_defaults(func=run_command)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    # imported here so `powerlens --help` does not load dbt, DuckDB and Great Expectations
+    from powerlens.pipeline.run import RunOptions, run_pipeline
+    from powerlens.quality.preflight import parse_encodings
+
+    try:
+        encodings = parse_encodings(args.encoding)
+    except ValueError as exc:
+        print(f"powerlens run: {exc}", file=sys.stderr)
+        return 2
+    settings = GateSettings()
+    if args.max_rejected_share is not None:
+        settings = GateSettings(rejected_share_error=args.max_rejected_share)
+    options = RunOptions(raw_dir=args.raw, warehouse_dir=args.warehouse, encodings=encodings,
+                         as_of=args.as_of, settings=settings, keep_runs=args.keep_runs)
+    try:
+        outcome = run_pipeline(options, say=lambda line: print(line, flush=True))
+    except Exception as exc:  # an internal fault: one clear line, the traceback only on request
+        if args.debug:
+            traceback.print_exc()
+        print(f"powerlens run: internal error: {type(exc).__name__}: {exc} "
+              "(rerun with --debug for the traceback)", file=sys.stderr)
+        return 1
+    for warning in outcome.warnings:
+        print(f"warning: {warning}")
+    if outcome.exit_code:
+        print(f"powerlens run {outcome.run_id} FAILED: {outcome.message}\n"
+              f"  run folder: {outcome.run_dir}", file=sys.stderr)
+    else:
+        print(f"powerlens run {outcome.run_id}: published "
+              f"{(args.warehouse / 'powerlens.duckdb')} ({len(outcome.warnings)} warning(s))")
+    return outcome.exit_code

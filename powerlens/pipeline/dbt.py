@@ -1,0 +1,88 @@
+"""Driving dbt from the pipeline.
+
+dbt runs as a child process (its CLI), not in-process through ``dbtRunner``, because:
+- dbt-duckdb keeps its DuckDB connection open inside the process that ran it; the gate then
+  opens the same build file itself, and DuckDB refuses a second connection with another
+  configuration in one process;
+- each step gets its own environment (POWERLENS_DB, DBT_TARGET_PATH) without touching ours;
+- a killed pipeline must not leave dbt writing on: the child asks the kernel to SIGKILL it when
+  its parent dies (PR_SET_PDEATHSIG), so a killed run stops as a whole.
+"""
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+PR_SET_PDEATHSIG = 1
+
+# The build is cut in two at the gate. Step one builds the seeds and staging and runs only the
+# tests whose every parent it built ("cautious"); step two builds the rest and runs every test
+# it can now build, including tests that mix staging and later models ("buildable").
+STAGING_SELECTION = ["resource_type:seed", "staging"]
+
+
+@dataclass(frozen=True)
+class DbtResult:
+    command: list[str]
+    returncode: int
+    log_path: Path
+    failures: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+
+def _die_with_parent() -> None:
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except OSError:  # not Linux: the child may outlive a killed parent, nothing worse
+        pass
+
+
+def dbt_executable() -> str:
+    candidate = Path(sys.executable).parent / "dbt"
+    return str(candidate) if candidate.exists() else "dbt"
+
+
+def run_dbt(args: list[str], *, build_db: Path, run_dir: Path, dbt_vars: dict[str, str],
+            log_name: str) -> DbtResult:
+    """Run one dbt command against the run's build file; its output goes to a log file."""
+    env = {
+        **os.environ,
+        "POWERLENS_DB": str(build_db),
+        "DBT_TARGET_PATH": str(run_dir / "target"),
+        "DBT_LOG_PATH": str(run_dir / "logs"),
+    }
+    command = [dbt_executable(), *args, "--vars", json.dumps(dbt_vars)]
+    log_path = run_dir / f"{log_name}.log"
+    run_results = run_dir / "target" / "run_results.json"
+    # a command that fails before running any node leaves the previous command's results
+    run_results.unlink(missing_ok=True)
+    with log_path.open("w", encoding="utf-8") as log:
+        completed = subprocess.run(command, cwd=REPO_ROOT, env=env, stdout=log,
+                                   stderr=subprocess.STDOUT, preexec_fn=_die_with_parent,
+                                   check=False)
+    return DbtResult(command, completed.returncode, log_path,
+                     failed_nodes(run_results) if completed.returncode else [])
+
+
+def failed_nodes(run_results_path: Path) -> list[str]:
+    """One line per failed or erroring node of the last dbt command, with dbt's message."""
+    try:
+        results = json.loads(run_results_path.read_text(encoding="utf-8"))["results"]
+    except (OSError, ValueError, KeyError):
+        return []
+    lines = []
+    for result in results:
+        if result.get("status") in ("error", "fail", "runtime error"):
+            message = " ".join(str(result.get("message") or "").split())
+            lines.append(f"{result.get('unique_id')}: {result.get('status')}: {message[:400]}")
+    return lines

@@ -1,0 +1,127 @@
+"""`powerlens run` end to end over the shared sample: what a published run leaves behind.
+
+The helpers here are shared with test_publish.py and test_pii.py: the sample is published once
+per session into a warehouse folder under pytest's base temp folder.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import REPO_ROOT, bin_path, dbt_env, run_command
+
+# The sample covers 2024-01 .. 2025-12: as of early 2026 it is fresh and nothing is "future".
+SAMPLE_AS_OF = "2026-01-10"
+
+
+def powerlens_run(raw_dir: Path, warehouse_dir: Path, *extra: str) -> subprocess.CompletedProcess:
+    return run_command([bin_path("powerlens"), "run", "--raw", str(raw_dir), "--warehouse",
+                        str(warehouse_dir), *extra], check=False)
+
+
+def published_sample(tmp_path_factory, sample_raw_dir: Path) -> Path:
+    """The warehouse folder holding the sample published by `powerlens run` (built once)."""
+    warehouse = tmp_path_factory.getbasetemp() / "published_sample"
+    if not (warehouse / "powerlens.duckdb").exists():
+        result = powerlens_run(sample_raw_dir, warehouse, "--as-of", SAMPLE_AS_OF)
+        assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    return warehouse
+
+
+def mart_row_counts(database: Path) -> dict[str, int]:
+    with duckdb.connect(str(database), read_only=True) as con:
+        tables = [name for (name,) in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts' "
+            "and table_type = 'BASE TABLE' order by 1").fetchall()]
+        return {table: con.execute(f"select count(*) from marts.{table}").fetchone()[0]
+                for table in tables}
+
+
+def run_records(warehouse: Path) -> list[dict]:
+    return [json.loads(path.read_text(encoding="utf-8"))
+            for path in sorted((warehouse / "runs").glob("*/run.json"))]
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory, sample_raw_dir) -> Path:
+    return published_sample(tmp_path_factory, sample_raw_dir)
+
+
+def test_published_run_is_recorded_in_the_quality_schema(warehouse):
+    with duckdb.connect(str(warehouse / "powerlens.duckdb"), read_only=True) as con:
+        published = con.execute(
+            "select run_id, failed_error_checks, data_docs from quality.runs "
+            "where status = 'published'").fetchall()
+        assert len(published) >= 1
+        run_id, failed_errors, data_docs = published[-1]
+        assert failed_errors == 0
+        stages = dict(con.execute(
+            "select stage, count(*) from quality.check_results where run_id = ? group by 1",
+            [run_id]).fetchall())
+        # both suites ran: raw (reconciliation, row counts) and staging (schema, codes, profiles)
+        assert stages.get("raw", 0) >= 5 and stages.get("staging", 0) >= 30
+        error_failures = con.execute(
+            "select count(*) from quality.failed_checks where run_id = ? and severity = 'error'",
+            [run_id]).fetchone()[0]
+        assert error_failures == 0
+        metrics = dict(con.execute(
+            "select metric, count(*) from quality.run_metrics where run_id = ? group by 1",
+            [run_id]).fetchall())
+        assert metrics["raw_rows"] >= 5 and metrics["mean_daily_kwh"] >= 4
+    index = Path(data_docs)
+    assert index.name == "index.html" and index.exists()
+    assert "staging.stg_cis__customers.schema" in index.read_text(encoding="utf-8")
+
+
+def test_parquet_export_holds_every_mart_with_the_same_rows(warehouse):
+    counts = mart_row_counts(warehouse / "powerlens.duckdb")
+    assert counts, "no marts were published"
+    current = warehouse / "parquet" / "current"
+    assert current.is_symlink()
+    exported = {path.stem: path for path in current.glob("*.parquet")}
+    assert set(exported) == set(counts)
+    with duckdb.connect() as con:
+        for table, path in exported.items():
+            rows = con.execute("select count(*) from read_parquet(?)", [str(path)]).fetchone()[0]
+            assert rows == counts[table], table
+
+
+def test_the_two_build_steps_cover_every_node_exactly_once(tmp_path):
+    """The gate splits `dbt build` in two; together the steps must run every node and test."""
+    from powerlens.pipeline.dbt import STAGING_SELECTION
+
+    env = dbt_env(tmp_path)
+
+    def listed(*selection: str) -> set[str]:
+        result = run_command([bin_path("dbt"), "ls", "--output", "name", "--quiet",
+                              "--resource-types", "model", "seed", "test", "unit_test",
+                              *selection], env=env)
+        return {line.strip() for line in result.stdout.splitlines() if line.strip()}
+
+    everything = listed()
+    before_gate = listed("--select", *STAGING_SELECTION, "--indirect-selection", "cautious")
+    after_gate = listed("--exclude", *STAGING_SELECTION, "--indirect-selection", "buildable")
+    assert before_gate & after_gate == set()
+    assert before_gate | after_gate == everything
+    assert any(name.startswith("stg_") for name in before_gate)
+    assert not any(name.startswith("stg_") for name in after_gate
+                   if not name.startswith(("not_null", "unique", "relationships",
+                                           "accepted_values")))
+
+
+def test_unknown_encoding_is_a_clear_usage_error(tmp_path):
+    result = powerlens_run(tmp_path, tmp_path / "wh", "--encoding", "customers=klingon")
+    assert result.returncode == 2
+    assert "unknown encoding 'klingon'" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_repo_root_is_where_dbt_runs():
+    from powerlens.pipeline.dbt import REPO_ROOT as PIPELINE_ROOT
+
+    assert PIPELINE_ROOT == REPO_ROOT and (PIPELINE_ROOT / "dbt_project.yml").exists()
+    assert os.access(bin_path("dbt"), os.X_OK)
