@@ -83,19 +83,19 @@
             "'' || " ~ typed_col ~ " || ' is outside " ~ low ~ "-" ~ high ~ "'")) %}
     {% endif %}
     {% if column.get('code_set') %}
-        {% do checks.append((text_col ~ " not in (select code from " ~ ref('code_labels')
+        {% do checks.append((text_col ~ " is not null and " ~ text_col ~ " not in (select code from " ~ ref('code_labels')
             ~ " where code_set = '" ~ column['code_set'] ~ "')", 'unknown_code',
             "'''' || " ~ text_col ~ " || ''' is not a " ~ column['code_set'] ~ " code'")) %}
     {% endif %}
     {% if column.get('lookup') %}
         {% set lookup_relation, lookup_column = column['lookup'] %}
-        {% do checks.append((text_col ~ " not in (select " ~ lookup_column ~ " from " ~ lookup_relation ~ ")",
+        {% do checks.append((text_col ~ " is not null and " ~ text_col ~ " not in (select " ~ lookup_column ~ " from " ~ lookup_relation ~ ")",
             'unknown_code', "'''' || " ~ text_col ~ " || ''' is not a " ~ lookup_relation.identifier
             ~ "." ~ lookup_column ~ "'")) %}
     {% endif %}
     {% if column.get('parent') %}
         {% set parent_relation, parent_column, parent_rule = column['parent'] %}
-        {% do checks.append((text_col ~ " not in (select " ~ parent_column ~ " from " ~ parent_relation
+        {% do checks.append((text_col ~ " is not null and " ~ text_col ~ " not in (select " ~ parent_column ~ " from " ~ parent_relation
             ~ " where " ~ parent_column ~ " is not null)", parent_rule,
             "'''' || " ~ text_col ~ " || ''' is not in " ~ parent_relation.identifier ~ "'")) %}
     {% endif %}
