@@ -90,7 +90,9 @@ type_traits as (
         {%- endfor %}
         min(peak_valley_spread) as min_peak_valley_spread,
         max(peak_valley_spread) as max_peak_valley_spread,
-        covar_pop(on_peak_share, peak_valley_spread) / nullif(var_pop(peak_valley_spread), 0) as on_peak_share_slope
+        -- least squares over the customers that have both values (covar_pop skips incomplete pairs itself)
+        covar_pop(on_peak_share, peak_valley_spread)
+            / nullif(var_pop(case when on_peak_share is not null then peak_valley_spread end), 0) as on_peak_share_slope
     from customer_traits
     group by customer_type
 ),

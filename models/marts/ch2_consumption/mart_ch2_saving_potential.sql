@@ -86,7 +86,8 @@ suggestions as (
     select
         customer_id,
         'pf_correction' as suggestion,
-        pf_penalties_paid as saving_in_months_priced,
+        -- one type for every branch: a union takes the first branch's scale
+        cast(pf_penalties_paid as decimal(18, 6)) as saving_in_months_priced,
         months_priced,
         '加装无功补偿，将月度功率因数由最低' || cast(lowest_power_factor as varchar) || '提高到考核标准'
             || cast(pf_standard as varchar) || '，免除力调电费' as suggestion_detail_zh,
@@ -99,7 +100,7 @@ suggestions as (
     select
         customer_id,
         'peak_to_valley_shift' as suggestion,
-        peak_shift_saving as saving_in_months_priced,
+        cast(peak_shift_saving as decimal(18, 6)) as saving_in_months_priced,
         months_priced,
         '将尖峰和高峰时段用电量的' || cast(cast({{ shift_share }} * 100 as integer) as varchar)
             || '%（约' || cast(cast(round({{ shift_share }} * on_peak_kwh * 12 / months_priced, 0) as bigint) as varchar)
@@ -113,7 +114,7 @@ suggestions as (
     select
         customer_id,
         'basic_charge_basis_switch' as suggestion,
-        basic_charge_paid - basic_charge_other_basis as saving_in_months_priced,
+        cast(basic_charge_paid - basic_charge_other_basis as decimal(18, 6)) as saving_in_months_priced,
         months_priced,
         case basic_charge_basis when 'capacity' then '基本电费由按容量计收改为按需量计收'
             else '基本电费由按需量计收改为按容量计收' end as suggestion_detail_zh,
