@@ -61,22 +61,13 @@ def test_monthly_counts_match_raw_open_and_close_dates(con):
         assert yoy == pytest.approx(active / active_last_year - 1)
 
 
-def test_every_breakdown_adds_up_to_the_whole_base(con):
-    differences = rows(con, """
-        with totals as (
-            select report_month, breakdown, sum(active_customers) as active, sum(new_customers) as opened,
-                   sum(closed_customers) as closed
-            from marts.mart_ch1_customer_counts_monthly group by all)
-        select parts.report_month, parts.breakdown
-        from totals as parts inner join totals as whole
-            on whole.report_month = parts.report_month and whole.breakdown = 'all'
-        where (parts.active, parts.opened, parts.closed) is distinct from (whole.active, whole.opened, whole.closed)""")
-    assert differences == []
+def test_every_breakdown_is_reported(con):
+    # that each breakdown adds up to the whole base is the dbt test assert_customer_breakdowns_add_up
     breakdowns = {b for (b,) in rows(con, "select distinct breakdown from marts.mart_ch1_customer_counts_monthly")}
     assert breakdowns == {"all", "urban_rural", "sector", "customer_type", "region_code"}
 
 
-def test_demand_traits_pv_adoption_and_service_needs(con):
+def test_demand_traits_load_pv_adoption_and_service_needs(con):
     data_end = rows(con, "select max(month_end) from report_months")[0][0]
     raw = {customer_type: (active, with_pv) for customer_type, active, with_pv in rows(con, f"""
         select customer_type,
@@ -97,10 +88,13 @@ def test_demand_traits_pv_adoption_and_service_needs(con):
             from raw_service_tickets as t inner join raw_customers as c using (customer_id) group by 1)
         select exposure.customer_type, coalesce(tickets, 0) * 1000.0 / customer_years
         from exposure left join ticket_counts using (customer_type)"""))
-    traits = rows(con, """select customer_type, active_customers, pv_adoption_rate, tickets_per_1000_customer_years
+    load_factors = dict(rows(con, "select customer_type, avg(load_factor) from marts.mart_ch2_load_character group by 1"))
+    traits = rows(con, """select customer_type, active_customers, pv_adoption_rate, tickets_per_1000_customer_years,
+                                 mean_load_factor
                           from marts.mart_ch1_demand_traits""")
     assert {t for t, *_ in traits} == {"large_industrial", "general_commercial", "residential", "agricultural", "ev_charging"}
-    for customer_type, active, pv_rate, ticket_rate in traits:
+    for customer_type, active, pv_rate, ticket_rate, load_factor in traits:
+        assert load_factor == pytest.approx(load_factors[customer_type])
         raw_active, raw_with_pv = raw[customer_type]
         assert active == raw_active
         assert pv_rate == pytest.approx(raw_with_pv / raw_active)
