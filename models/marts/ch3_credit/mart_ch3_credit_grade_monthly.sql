@@ -1,26 +1,23 @@
 -- the credit scorecard (docs/ch3_credit.md): every active customer gets a score and a grade at
 -- every month end from what was known then; points bands and grade cut-offs are vars
+{% set feature_columns = ['customer_id', 'month_start', 'month_end', 'customer_type', 'payment_mode',
+    'bills_due_12m', 'on_time_rate_12m', 'worst_days_late_12m', 'months_in_arrears_12m',
+    'consecutive_months_in_arrears', 'amount_past_due', 'overdue_to_bill_ratio', 'tenure_years'] %}
+{% set point_columns = ['on_time_points', 'worst_days_late_points', 'months_in_arrears_points',
+    'amount_overdue_points', 'tenure_points'] %}
 with features as (
     select
-        customer_id,
-        month_start,
-        month_end,
-        customer_type,
-        payment_mode,
-        bills_due_12m,
-        on_time_rate_12m,
-        worst_days_late_12m,
-        months_in_arrears_12m,
-        consecutive_months_in_arrears,
-        amount_past_due,
-        overdue_to_bill_ratio,
-        tenure_years
+        {%- for column in feature_columns %}
+        {{ column }}{{ "," if not loop.last }}
+        {%- endfor %}
     from {{ ref('int_credit__customer_month_features') }}
 ),
 
 points as (
     select
-        features.*,
+        {%- for column in feature_columns %}
+        {{ column }},
+        {%- endfor %}
         case
             when bills_due_12m = 0 then {{ var('credit_points_on_time_no_history') }}
             else {{ points_at_least('on_time_rate_12m', var('credit_points_on_time_rate')) }}
@@ -34,9 +31,10 @@ points as (
 
 scores as (
     select
-        points.*,
-        on_time_points + worst_days_late_points + months_in_arrears_points + amount_overdue_points + tenure_points
-            as credit_score,
+        {%- for column in feature_columns + point_columns %}
+        {{ column }},
+        {%- endfor %}
+        {{ point_columns | join(' + ') }} as credit_score,
         consecutive_months_in_arrears >= {{ var('credit_forced_lowest_grade_arrears_months') }} as is_forced_lowest_grade
     from points
 ),

@@ -82,7 +82,11 @@ commitment_definitions as (
 
 commitments as (
     select
-        ticket_durations.*,
+        {%- for column in ['ticket_id', 'customer_id', 'customer_type', 'region_code', 'urban_rural', 'channel',
+                           'ticket_type', 'category', 'created_at', 'first_response_at', 'resolved_at',
+                           'satisfaction', 'response_minutes', 'resolution_hours', 'response_working_days'] %}
+        ticket_durations.{{ column }},
+        {%- endfor %}
         {%- for stage in ['response', 'resolution'] %}
         {{ stage }}_definition.commitment as {{ stage }}_commitment,
         case when ticket_durations.urban_rural = 'rural' then {{ stage }}_definition.target_rural

@@ -23,7 +23,12 @@ category_counts as (
 
 ranked as (
     select
-        category_counts.*,
+        category,
+        complaints,
+        repeat_complaints,
+        complaints_rated,
+        average_satisfaction,
+        complaints_satisfied,
         row_number() over (order by complaints desc, category) as pareto_rank,
         complaints / sum(cast(complaints as double)) over () as share_of_complaints,
         sum(complaints) over (order by complaints desc, category rows between unbounded preceding and current row)
