@@ -1,0 +1,20 @@
+-- the Python model's output, typed for the contract
+with final as (
+    select
+        cast(model_name as varchar) as model_name,
+        cast(evaluation_snapshot as date) as evaluation_snapshot,
+        cast(feature as varchar) as feature,
+        cast(importance as double) as pr_auc_drop,
+        cast(importance_std as double) as pr_auc_drop_std,
+        cast(importance_rank as integer) as importance_rank
+    from {{ ref('py_churn_feature_importance') }}
+)
+
+select
+    model_name,
+    evaluation_snapshot,
+    feature,
+    pr_auc_drop,
+    pr_auc_drop_std,
+    importance_rank
+from final

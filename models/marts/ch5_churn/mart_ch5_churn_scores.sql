@@ -1,0 +1,36 @@
+-- the Python model's output, typed for the contract
+with final as (
+    select
+        cast(customer_id as varchar) as customer_id,
+        cast(snapshot_date as date) as snapshot_date,
+        cast(model_name as varchar) as model_name,
+        cast(churn_probability as double) as churn_probability,
+        cast(risk_tier as varchar) as risk_tier,
+        cast(driver_1 as varchar) as driver_1,
+        cast(driver_1_contribution as double) as driver_1_contribution,
+        cast(driver_2 as varchar) as driver_2,
+        cast(driver_2_contribution as double) as driver_2_contribution,
+        cast(driver_3 as varchar) as driver_3,
+        cast(driver_3_contribution as double) as driver_3_contribution,
+        cast(annual_revenue_yuan as decimal(18, 2)) as annual_revenue_yuan,
+        cast(revenue_at_risk_yuan as decimal(18, 2)) as revenue_at_risk_yuan,
+        cast(retention_action as varchar) as retention_action
+    from {{ ref('py_churn_scores') }}
+)
+
+select
+    customer_id,
+    snapshot_date,
+    model_name,
+    churn_probability,
+    risk_tier,
+    driver_1,
+    driver_1_contribution,
+    driver_2,
+    driver_2_contribution,
+    driver_3,
+    driver_3_contribution,
+    annual_revenue_yuan,
+    revenue_at_risk_yuan,
+    retention_action
+from final

@@ -1,0 +1,74 @@
+"""How a group of customers (high churn risk, high value) differs from the whole base."""
+from __future__ import annotations
+
+import pandas as pd
+
+
+def group_profile(customers: pd.DataFrame, in_group: pd.Series, dimensions: list[str],
+                  group_name: str) -> pd.DataFrame:
+    """One row per dimension and category: counts and shares in the group and in the base.
+
+    ``over_representation`` is the category's share of the group divided by its share of the
+    base: above 1 the category is more common in the group than in the base.
+    """
+    in_group = in_group.astype(bool)
+    total, group_total = len(customers), int(in_group.sum())
+    rows = []
+    for dimension in dimensions:
+        categories = customers[dimension].astype(object).where(customers[dimension].notna(),
+                                                               "unknown").astype(str)
+        base_counts = categories.value_counts()
+        group_counts = categories[in_group].value_counts()
+        for category in sorted(base_counts.index):
+            base_count = int(base_counts[category])
+            group_count = int(group_counts.get(category, 0))
+            base_share = base_count / total
+            group_share = group_count / group_total if group_total else float("nan")
+            rows.append({
+                "group_name": group_name, "dimension": dimension, "category": category,
+                "base_customers": base_count, "group_customers": group_count,
+                "base_share": base_share, "group_share": group_share,
+                "over_representation": group_share / base_share,
+                "group_rate": group_count / base_count,
+            })
+    return pd.DataFrame.from_records(rows)
+
+
+def band(values: pd.Series, edges: list[float], labels: list[str]) -> pd.Series:
+    """Labels for ``values`` cut at ``edges`` (left-closed); missing stays missing."""
+    return pd.cut(values, bins=[float("-inf"), *edges, float("inf")], labels=labels,
+                  right=False).astype(object)
+
+
+QUARTER_EDGES = [25.0, 50.0, 75.0]
+QUARTER_LABELS = ["bottom_quarter", "second_quarter", "third_quarter", "top_quarter"]
+
+
+def churn_high_risk_profile(scores: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame:
+    """The high churn-risk tier against every scored customer (``features`` of the same snapshot)."""
+    customers = scores[["customer_id", "risk_tier"]].merge(
+        features[["customer_id", "customer_type", "region_code", "urban_rural", "payment_mode",
+                  "tenure_months", "complaints_12m", "late_payments_12m"]], on="customer_id")
+    customers["tenure_band"] = band(customers["tenure_months"], [12, 36, 120],
+                                    ["under_1y", "1_to_3y", "3_to_10y", "10y_plus"])
+    customers["complaints_12m_band"] = band(customers["complaints_12m"], [1, 2],
+                                            ["none", "one", "two_or_more"])
+    customers["late_payments_12m_band"] = band(customers["late_payments_12m"], [1, 3],
+                                               ["none", "one_or_two", "three_or_more"])
+    return group_profile(customers, customers["risk_tier"] == "high",
+                         ["customer_type", "region_code", "urban_rural", "tenure_band",
+                          "payment_mode", "complaints_12m_band", "late_payments_12m_band"],
+                         "high_churn_risk")
+
+
+def high_value_profile(values: pd.DataFrame) -> pd.DataFrame:
+    """The high value tier against every valued customer (output of ``score_customer_value``)."""
+    customers = values.copy()
+    customers["consumption_band"] = band(customers["consumption_score"], QUARTER_EDGES,
+                                         QUARTER_LABELS)
+    customers["stability_band"] = band(customers["stability_score"], QUARTER_EDGES,
+                                       QUARTER_LABELS)
+    customers["credit_grade"] = customers["credit_grade"].fillna("ungraded")
+    return group_profile(customers, customers["value_tier"] == "high",
+                         ["customer_type", "region_code", "urban_rural", "consumption_band",
+                          "stability_band", "credit_grade", "payment_mode"], "high_value")
