@@ -88,7 +88,7 @@ def test_demand_traits_load_pv_adoption_and_service_needs(con):
             from raw_service_tickets as t inner join raw_customers as c using (customer_id) group by 1)
         select exposure.customer_type, coalesce(tickets, 0) * 1000.0 / customer_years
         from exposure left join ticket_counts using (customer_type)"""))
-    load_factors = dict(rows(con, "select customer_type, avg(load_factor) from marts.mart_ch2_load_character group by 1"))
+    load_factors = dict(rows(con, "select customer_type, avg(load_factor) from marts.mart_ch2_load_character where not max_load_below_mean_load group by 1"))
     traits = rows(con, """select customer_type, active_customers, pv_adoption_rate, tickets_per_1000_customer_years,
                                  mean_load_factor
                           from marts.mart_ch1_demand_traits""")

@@ -73,9 +73,12 @@ def test_quarters_add_up_to_their_months_and_shares_to_one(con):
 def test_load_character_uses_interval_data_where_it_exists(con):
     sources = dict(rows(con, "select load_source, count(*) from marts.mart_ch2_load_character group by 1"))
     assert sources.get("interval_15min", 0) > 0 and sources.get("daily_max_demand", 0) > 0
+    # a month whose readings contradict each other (maximum below mean) is flagged; every
+    # other month must have its loads in order and its ratios in range
     out_of_bounds = rows(con, """
         select customer_id, usage_month from marts.mart_ch2_load_character
-        where not (min_load_kw <= mean_load_kw + 1e-9 and mean_load_kw <= max_load_kw + 1e-9
+        where max_load_below_mean_load is distinct from (mean_load_kw > max_load_kw)
+           or not max_load_below_mean_load and not (min_load_kw <= mean_load_kw + 1e-9 and mean_load_kw <= max_load_kw + 1e-9
                    and load_factor > 0 and load_factor <= 1 + 1e-9
                    and peak_valley_difference_rate between 0 and 1)""")
     assert out_of_bounds == []

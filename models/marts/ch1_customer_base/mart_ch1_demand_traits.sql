@@ -32,8 +32,9 @@ tariff_spreads as (
 load_character as (
     select
         customer_type,
-        avg(load_factor) as mean_load_factor,
-        avg(peak_valley_difference_rate) as mean_peak_valley_difference_rate,
+        avg(case when not max_load_below_mean_load then load_factor end) as mean_load_factor,
+        avg(case when not max_load_below_mean_load then peak_valley_difference_rate end)
+            as mean_peak_valley_difference_rate,
         avg(case when load_source = 'interval_15min' then 1.0 else 0.0 end) as interval_measured_share
     from {{ ref('mart_ch2_load_character') }}
     group by customer_type

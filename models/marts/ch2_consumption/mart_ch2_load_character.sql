@@ -56,7 +56,11 @@ final as (
         measured_loads.max_load_kw,
         measured_loads.min_load_kw,
         measured_loads.mean_load_kw,
-        {{ load_ratios('measured_loads.max_load_kw', 'measured_loads.min_load_kw', 'measured_loads.mean_load_kw') }}
+        {{ load_ratios('measured_loads.max_load_kw', 'measured_loads.min_load_kw', 'measured_loads.mean_load_kw') }},
+        -- a maximum below the mean is impossible: the readings contradict each other (e.g. a
+        -- maximum demand capped at the contract capacity while energy is not), so the month's
+        -- ratios are kept as read but flagged and left out of averages
+        measured_loads.mean_load_kw > measured_loads.max_load_kw as max_load_below_mean_load
     from measured_loads
     inner join customers
         on measured_loads.customer_id = customers.customer_id
@@ -64,5 +68,5 @@ final as (
 
 select
     customer_id, usage_month, customer_type, region_code, load_source,
-    max_load_kw, min_load_kw, mean_load_kw, load_factor, peak_valley_difference_rate
+    max_load_kw, min_load_kw, mean_load_kw, load_factor, peak_valley_difference_rate, max_load_below_mean_load
 from final
