@@ -334,3 +334,17 @@ def test_generated_sample_stages_without_rejects(tmp_path):
     for table, raw, staged, rejected in reconciliation:
         assert raw == staged and rejected == 0, table
     assert dict((table, raw) for table, raw, _, _ in reconciliation)["customers"] == 300
+
+
+def test_malformed_csv_line_fails_the_build_loudly(tmp_path):
+    """A line with more fields than the header is neither guessed at nor dropped: the read fails."""
+    raw_dir = tmp_path / "raw"
+    shutil.copytree(FIXTURE_DIR, raw_dir)
+    with open(raw_dir / "customers.csv", "a", encoding="utf-8") as handle:
+        handle.write("C0099,extra,fields" + ",x" * 20 + "\n")
+    result = run_command([bin_path("dbt"), "build", "--select", "+base_cis__customers",
+                          "--indirect-selection", "cautious", "--vars", f"{{raw_dir: '{raw_dir}'}}"],
+                         env=dbt_env(tmp_path), check=False)
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "customers.csv" in output and "CSV" in output
