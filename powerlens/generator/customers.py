@@ -23,6 +23,7 @@ SIGNAL_SHARE_CLOSERS = np.array([0.65, 0.65, 0.55, 0.55, 0.6])
 SIGNAL_SHARE_STAYERS = 0.06
 # probability that an account opened during the period rather than before it, per period month
 NEW_ACCOUNT_SHARE_PER_MONTH = 0.006
+ACCOUNT_AGE_MEAN_DAYS = 8 * 365
 SECTORS = ("primary", "secondary", "tertiary", "residential")
 BASES = ("capacity", "demand", "none")
 CLOSE_REASONS = ("switched_retailer", "relocated", "business_closed", "merged", "other")
@@ -160,10 +161,14 @@ def build_customers(n: int, period: Period, ref: Reference, rng: np.random.Gener
     month_starts = period.month_starts
     new_share = min(0.5, NEW_ACCOUNT_SHARE_PER_MONTH * period.months)
     opens_inside = rng.random(n) < new_share
+    # account age at the period start: exponential (mean 8 years), truncated so that no account
+    # predates the CIS migration on 2000-01-01 (staging rejects earlier dates by default)
+    oldest_age = max(period.first_day - 1 - int(np.datetime64("2000-01-01").astype(np.int64)), 1)
+    age = -ACCOUNT_AGE_MEAN_DAYS * np.log1p(-rng.random(n) * -np.expm1(-oldest_age / ACCOUNT_AGE_MEAN_DAYS))
     open_day = np.where(
         opens_inside,
         rng.integers(period.first_day, period.end_day - 27, n),
-        period.first_day - 1 - np.minimum(rng.exponential(8 * 365, n).astype(np.int64), 30 * 365),
+        period.first_day - 1 - np.minimum(age.astype(np.int64), oldest_age),
     )
 
     # closing: a monthly hazard from the opening (or period start) onward

@@ -165,6 +165,11 @@ def test_every_row_belongs_to_a_customer_and_falls_in_its_active_life(con):
     assert scalar(con, "select count(*) from customers where (close_date is null) <> (close_reason is null)") == 0
 
 
+def test_no_date_before_the_staging_lower_bound(con):
+    # dbt_project.yml min_valid_date: staging rejects earlier dates, so the generator must not write them
+    assert scalar(con, "select min(open_date) from customers") >= "2000-01-01"
+
+
 def test_payments_reference_bills_except_prepaid_topups(con):
     assert scalar(con, "select count(*) from payments where (bill_id is null) <> (payment_type = 'prepaid_topup')") == 0
     assert scalar(con, "select count(*) from payments where bill_id not in (select bill_id from bills)") == 0
