@@ -83,6 +83,17 @@ def failed_nodes(run_results_path: Path) -> list[str]:
     lines = []
     for result in results:
         if result.get("status") in ("error", "fail", "runtime error"):
-            message = " ".join(str(result.get("message") or "").split())
+            message = " ".join(_without_traceback(str(result.get("message") or "")).split())
             lines.append(f"{result.get('unique_id')}: {result.get('status')}: {message[:400]}")
     return lines
+
+
+def _without_traceback(message: str) -> str:
+    """A Python model's failure carries a traceback: keep what failed and the exception line;
+    the full traceback stays in the run's dbt log."""
+    marker = "Traceback (most recent call last)"
+    if marker not in message:
+        return message
+    lines = [line.strip() for line in message.split(marker, 1)[1].splitlines() if line.strip()]
+    exception = lines[-1] if lines else ""
+    return f"{message.split(marker, 1)[0]} {exception} (traceback in the dbt log)"

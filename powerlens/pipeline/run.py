@@ -77,6 +77,7 @@ def run_pipeline(options: RunOptions, say=print) -> RunOutcome:
     run_dir = warehouse_dir / RUNS_DIR / run_id
     run_dir.mkdir(parents=True)
     record = RunRecord(run_id=run_id, started_at=_now(), raw_dir=str(raw_dir))
+    warnings: list[str] = []
     record.save(run_dir)
 
     lock_handle = (warehouse_dir / ".run.lock").open("w")
@@ -86,7 +87,7 @@ def run_pipeline(options: RunOptions, say=print) -> RunOutcome:
         except BlockingIOError:
             raise RunFailed("lock", EXIT_BUSY, f"another `powerlens run` is publishing into "
                             f"{warehouse_dir}; wait for it to finish") from None
-        warnings = _run_steps(options, raw_dir, warehouse_dir, run_dir, record, say)
+        _run_steps(options, raw_dir, warehouse_dir, run_dir, record, say, warnings)
         record.status = "published"
         record.finished_at = _now()
         record.save(run_dir)
@@ -98,20 +99,21 @@ def run_pipeline(options: RunOptions, say=print) -> RunOutcome:
         record.message = str(failure)
         record.finished_at = _now()
         record.save(run_dir)
-        return RunOutcome(failure.exit_code, run_id, "failed", str(failure), run_dir)
+        return RunOutcome(failure.exit_code, run_id, "failed", str(failure), run_dir, warnings)
     finally:
         lock_handle.close()
 
 
 def _run_steps(options: RunOptions, raw_dir: Path, warehouse_dir: Path, run_dir: Path,
-               record: RunRecord, say) -> list[str]:
+               record: RunRecord, say, warnings: list[str]) -> None:
+    """The steps of a run; ``warnings`` collects warn-severity findings as they are made."""
     published_db = warehouse_dir / publish.PUBLISHED_FILE
     build_db = run_dir / BUILD_FILE
 
     say(f"[{record.run_id}] preflight of {raw_dir}")
     report = raw_preflight.preflight(raw_dir, options.encodings)
     record.checks.extend(_preflight_checks(report))
-    warnings = [finding.describe() for finding in report.warnings]
+    warnings += [finding.describe() for finding in report.warnings]
     if report.errors:
         raise RunFailed("preflight", EXIT_PREFLIGHT,
                         "the raw files cannot be loaded:\n" + "\n".join(
@@ -158,7 +160,6 @@ def _run_steps(options: RunOptions, raw_dir: Path, warehouse_dir: Path, run_dir:
     record.message = f"{len(warnings)} warning(s)"
     write_history(build_db, published_db, warehouse_dir / RUNS_DIR, record)
     publish.swap_in(build_db, export_dir, warehouse_dir)
-    return warnings
 
 
 def _dbt_step(stage: str, exit_code: int, what: str, selection: list[str], *, build_db: Path,

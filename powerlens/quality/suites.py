@@ -1,22 +1,22 @@
 """What the quality gate checks on the raw and staged data, and how severe each failure is.
 
 Each check is one Great Expectations expectation run against a small frame that DuckDB computes
-from the build file (a table's schema, the distinct values of a code column, a one-row profile
-of counts, minima and maxima, a per-customer-type mean). Validating aggregates instead of whole
-tables keeps the gate tractable at 70M meter readings: pandas never holds more than a few
-thousand rows.
+from the build file (a table's schema, a one-row profile of minima and maxima, counts of raw rows
+by rejection rule, a per-customer-type mean). Validating aggregates instead of whole tables keeps
+the gate tractable at 70M meter readings: pandas never holds more than a few thousand rows.
 
-What dbt tests already guard row by row on staging (not null, unique, accepted values,
-relationships, written next to the staging models) is not repeated here when it would fail the
-same way; the gate adds what dbt cannot see in one build: the typed schema against the staging
-contract, raw = staged + rejected and the rejected share, ranges of plausibility, freshness, and
-comparisons with the previous published run (row counts, mean daily kWh per customer type).
-Keys and foreign keys are checked here too, as aggregates, because they decide whether the rest
-of the build may run at all (see docs/quality.md for the full matrix).
+The split with dbt's tests (docs/quality.md has the full matrix): dbt tests guard the staged
+output row by row (keys unique and not null, accepted values, relationships, accepted ranges)
+and stop the run in the staging step. The gate does not repeat them; it measures the raw export
+(raw = staged + rejected, the share rejected, duplicate keys, codes outside the value sets,
+orphans, empty keys, unparseable or negative values and future dates as the staging rules found
+them, row counts against the previous run) and checks what no single dbt build can see: the
+typed schema against the staging contract, plausibility ranges that catch a unit change,
+freshness, and drift of mean daily kWh per customer type against the previous published run.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 ERROR = "error"
 WARN = "warn"
@@ -67,11 +67,7 @@ class StagedTable:
     model: str
     raw_table: str
     columns: tuple[str, ...]
-    key: tuple[str, ...]
-    # code column -> (code_set in seeds/code_labels.csv) or a seed table holding the codes
-    codes: dict[str, str] = field(default_factory=dict)
     ranges: tuple[Range, ...] = ()
-    references_customers: bool = True
 
 
 # Plausibility, not validity: staging rejects impossible values (negative kWh, a score of 11);
@@ -83,21 +79,13 @@ STAGED_TABLES: tuple[StagedTable, ...] = (
          "industry_code", "region_code", "urban_rural", "voltage_kv", "contract_capacity_kva",
          "tariff_code", "basic_charge_basis", "payment_mode", "has_pv", "open_date",
          "close_date", "close_reason"),
-        key=("customer_id",),
-        codes={"customer_type": "customer_type", "sector": "sector",
-               "industry_code": "industry_code", "urban_rural": "urban_rural",
-               "basic_charge_basis": "basic_charge_basis", "payment_mode": "payment_mode",
-               "close_reason": "close_reason", "region_code": "seed:regions.region_code",
-               "tariff_code": "seed:tariffs.tariff_code"},
         ranges=(Range("voltage_kv", 0.22, 220, ERROR),
                 Range("contract_capacity_kva", 0, 500_000, WARN)),
-        references_customers=False,
     ),
     StagedTable(
         "stg_mdm__meter_readings", "meter_readings",
         ("customer_id", "reading_date", "kwh_sharp", "kwh_peak", "kwh_flat", "kwh_valley",
          "kvarh", "max_demand_kw"),
-        key=("customer_id", "reading_date"),
         ranges=tuple(Range(column, 0, 2_000_000, WARN)
                      for column in ("kwh_sharp", "kwh_peak", "kwh_flat", "kwh_valley", "kvarh"))
         + (Range("max_demand_kw", 0, 500_000, WARN),),
@@ -105,7 +93,6 @@ STAGED_TABLES: tuple[StagedTable, ...] = (
     StagedTable(
         "stg_mdm__interval_readings", "interval_readings",
         ("customer_id", "interval_start", "kw"),
-        key=("customer_id", "interval_start"),
         ranges=(Range("kw", 0, 500_000, WARN),),
     ),
     StagedTable(
@@ -113,7 +100,6 @@ STAGED_TABLES: tuple[StagedTable, ...] = (
         ("bill_id", "customer_id", "billing_month", "issue_date", "due_date", "kwh_total",
          "power_factor", "basic_charge", "energy_charge", "pf_adjustment", "surcharge",
          "total_amount"),
-        key=("bill_id",),
         ranges=(Range("power_factor", 0, 1, ERROR),
                 Range("kwh_total", 0, 60_000_000, WARN),
                 Range("total_amount", -1_000_000, 100_000_000, WARN)),
@@ -122,32 +108,24 @@ STAGED_TABLES: tuple[StagedTable, ...] = (
         "stg_cis__payments", "payments",
         ("payment_id", "customer_id", "bill_id", "paid_at", "amount", "channel",
          "payment_type"),
-        key=("payment_id",),
-        codes={"channel": "payment_channel", "payment_type": "payment_type"},
         ranges=(Range("amount", 0, 100_000_000, WARN),),
     ),
     StagedTable(
         "stg_service__service_tickets", "service_tickets",
         ("ticket_id", "customer_id", "channel", "ticket_type", "category", "created_at",
          "first_response_at", "resolved_at", "satisfaction", "description"),
-        key=("ticket_id",),
-        codes={"channel": "ticket_channel", "ticket_type": "ticket_type",
-               "category": "ticket_category"},
         ranges=(Range("satisfaction", 1, 5, ERROR),),
     ),
     StagedTable(
         "stg_service__surveys", "surveys",
         ("survey_id", "customer_id", "survey_date", "overall", "reliability", "power_quality",
          "billing", "staff", "channels"),
-        key=("survey_id",),
         ranges=tuple(Range(column, 1, 10, ERROR) for column in
                      ("overall", "reliability", "power_quality", "billing", "staff", "channels")),
     ),
     StagedTable(
         "stg_cis__programme_enrollments", "programme_enrollments",
         ("customer_id", "programme", "enrolled_date"),
-        key=("customer_id", "programme"),
-        codes={"programme": "programme"},
     ),
 )
 

@@ -127,12 +127,13 @@ def test_empty_file_is_an_error(raw_dir):
 
 def test_header_only_is_an_error_for_a_required_table_and_a_warning_otherwise(raw_dir):
     write_csv(raw_dir / "customers.csv", list(RAW_TABLES["customers"].columns), [])
-    write_csv(raw_dir / "surveys.csv", list(RAW_TABLES["surveys"].columns), [])
+    write_csv(raw_dir / "interval_readings.csv", list(RAW_TABLES["interval_readings"].columns),
+              [])
     report = preflight(raw_dir)
     [customers] = findings_for(report, "customers.csv")
-    [surveys] = findings_for(report, "surveys.csv")
+    [intervals] = findings_for(report, "interval_readings.csv")
     assert (customers.severity, customers.check) == ("error", "has_rows")
-    assert (surveys.severity, surveys.check) == ("warn", "has_rows")
+    assert (intervals.severity, intervals.check) == ("warn", "has_rows")
 
 
 def test_truncated_last_line_is_an_error_with_its_line_and_row(raw_dir):
