@@ -40,9 +40,10 @@ RETENTION_ACTIONS = {
     "bill_amount_12m": "tariff_offer",
     "bill_trend_3m_vs_12m": "tariff_offer",
     "yuan_per_kwh_12m": "tariff_offer",
-    "kwh_avg_3m": "account_manager_visit",
-    "kwh_avg_12m": "account_manager_visit",
-    "kwh_trend_3m_vs_12m": "account_manager_visit",
+    # use moving away is how a customer shopping around shows first: a competitive tariff offer
+    "kwh_avg_3m": "tariff_offer",
+    "kwh_avg_12m": "tariff_offer",
+    "kwh_trend_3m_vs_12m": "tariff_offer",
     "zero_usage_months_3m": "account_manager_visit",
     "kwh_volatility_12m": "energy_audit",
     "max_demand_3m_kw": "energy_audit",
@@ -165,6 +166,10 @@ def customer_drivers(model, features: pd.DataFrame, candidates: list[str],
     order = np.argsort(-contributions, axis=1, kind="stable")[:, :DRIVER_COUNT]
     drivers = {}
     for slot in range(DRIVER_COUNT):
+        if slot >= len(candidates):
+            drivers[f"driver_{slot + 1}"] = np.full(len(features), None, dtype=object)
+            drivers[f"driver_{slot + 1}_contribution"] = np.full(len(features), np.nan)
+            continue
         picked = order[:, slot]
         value = contributions[np.arange(len(features)), picked]
         names = np.array(candidates, dtype=object)[picked]
@@ -180,15 +185,12 @@ def risk_tier(probability: np.ndarray, high_threshold: float, medium_threshold: 
 
 def retention_action(drivers: pd.DataFrame, tiers: np.ndarray) -> np.ndarray:
     """The action of the first driver that has one; low-risk customers need none."""
-    actions = []
-    for (_, row), tier in zip(drivers.iterrows(), tiers):
-        if tier == "low":
-            actions.append(NO_ACTION)
-            continue
-        named = [RETENTION_ACTIONS.get(row[f"driver_{slot + 1}"])
-                 for slot in range(DRIVER_COUNT) if row[f"driver_{slot + 1}"] is not None]
-        actions.append(next((action for action in named if action), DEFAULT_ACTION))
-    return np.array(actions, dtype=object)
+    action = pd.Series(DEFAULT_ACTION, index=drivers.index, dtype=object)
+    # fill from the last driver to the first, so the first driver with an action wins
+    for slot in reversed(range(DRIVER_COUNT)):
+        mapped = drivers[f"driver_{slot + 1}"].map(RETENTION_ACTIONS)
+        action = mapped.where(mapped.notna(), action)
+    return np.where(np.asarray(tiers) == "low", NO_ACTION, action.to_numpy(dtype=object))
 
 
 def score_customers(model, model_name: str, current: pd.DataFrame, driver_candidates: list[str],

@@ -57,6 +57,8 @@ def read_table(path: str | Path) -> pd.DataFrame:
     if not path.is_file():
         raise InputError(f"file not found: {path}")
     raw = path.read_bytes()
+    if b"\x00" in raw[:65536]:
+        raise InputError(f"{path} looks binary, not a text CSV")
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = raw.decode(encoding)

@@ -1,0 +1,89 @@
+"""Chapters 5 and 6 in the warehouse built by `dbt build` (the shared 1,000-customer sample)."""
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+import pytest
+
+from powerlens.scoring.churn import score_current_snapshot
+
+
+@pytest.fixture(scope="module")
+def warehouse(built_warehouse):
+    with duckdb.connect(str(built_warehouse), read_only=True) as con:
+        yield con
+
+
+def frame(con, sql: str) -> pd.DataFrame:
+    return con.execute(sql).df()
+
+
+def test_out_of_time_metrics_are_realistic(warehouse):
+    metrics = frame(warehouse, "select * from marts.mart_ch5_churn_model_metrics")
+    assert set(metrics["model_name"]) == {"logistic_regression", "random_forest"}
+    assert metrics.groupby("model_name").size().eq(3).all()  # churn_evaluation_periods
+    chosen = metrics.loc[metrics["is_chosen"]]
+    assert chosen["model_name"].nunique() == 1
+    mean_pr_auc = metrics.groupby("model_name")["pr_auc"].mean()
+    assert chosen["model_name"].iloc[0] == mean_pr_auc.idxmax()
+    # the generator plants churn with noise: better than chance, far from perfect (no leakage)
+    assert 0.6 < chosen["roc_auc"].mean() < 0.95
+    assert (metrics["train_last_snapshot"] < metrics["evaluation_snapshot"]).all()
+
+
+def test_every_active_customer_is_scored_once(warehouse):
+    scores = frame(warehouse, "select * from marts.mart_ch5_churn_scores")
+    active = warehouse.execute("""
+        select count(*) from staging.stg_cis__customers
+        where open_date < (select max(snapshot_date) from marts.mart_ch5_churn_scores)
+          and (close_date is null
+               or close_date >= (select max(snapshot_date) from marts.mart_ch5_churn_scores))
+    """).fetchone()[0]
+    assert len(scores) == active and scores["customer_id"].is_unique
+    assert scores["churn_probability"].between(0, 1).all()
+    high = scores.loc[scores["risk_tier"] == "high"]
+    assert (high["retention_action"] != "no_action").all()
+
+
+def test_scores_are_identical_when_recomputed(warehouse):
+    features = frame(warehouse, "select * from marts.py_churn_snapshot_features "
+                                "order by snapshot_date, customer_id")
+    recomputed = score_current_snapshot(
+        features, frame(warehouse, "select * from marts.py_churn_model_metrics"),
+        frame(warehouse, "select * from marts.py_churn_feature_importance"),
+        seed=42, high_threshold=0.05, medium_threshold=0.035)
+    stored = frame(warehouse, "select * from marts.py_churn_scores order by customer_id")
+    assert recomputed["churn_probability"].tolist() == stored["churn_probability"].tolist()
+    assert recomputed["driver_1"].fillna("").tolist() == stored["driver_1"].fillna("").tolist()
+
+
+def test_value_tiers_and_segments_add_up(warehouse):
+    value = frame(warehouse, "select * from marts.mart_ch6_customer_value")
+    shares = value["value_tier"].value_counts(normalize=True)
+    assert shares["high"] == pytest.approx(0.2, abs=0.01)
+    segments = frame(warehouse, "select * from marts.mart_ch6_value_segments")
+    assert segments["customers"].sum() == len(value)
+    assert segments["customer_share"].sum() == pytest.approx(1.0)
+
+
+def test_tariff_offers_are_the_tariff_engines_savings(warehouse):
+    mismatched = warehouse.execute("""
+        select count(*)
+        from marts.mart_ch6_offers as offers
+        inner join marts.mart_ch2_saving_potential as saving
+            on offers.customer_id = saving.customer_id
+            and offers.offer = case saving.suggestion when 'peak_to_valley_shift' then 'tou_load_shift'
+                                                      else saving.suggestion end
+        where offers.yuan_per_year <> saving.saving_yuan_per_year
+    """).fetchone()[0]
+    assert mismatched == 0
+    offers = frame(warehouse, "select offer, beneficiary from marts.mart_ch6_offers")
+    assert set(offers.loc[offers["offer"] == "equipment_maintenance", "beneficiary"]) <= {"utility"}
+
+
+def test_profiles_compare_the_group_with_the_base(warehouse):
+    for table in ("mart_ch5_high_risk_profile", "mart_ch6_high_value_profile"):
+        profile = frame(warehouse, f"select * from marts.{table}")
+        per_dimension = profile.groupby("dimension")
+        assert per_dimension["base_share"].sum().round(9).eq(1.0).all(), table
+        assert per_dimension["base_customers"].sum().nunique() == 1, table
