@@ -129,19 +129,16 @@ final as (
         cast(commitments.response_minutes as double) as response_minutes,
         cast(commitments.response_working_days as integer) as response_working_days,
         cast(commitments.resolution_hours as double) as resolution_hours,
-        cast(commitments.response_commitment as varchar) as response_commitment,
-        cast(commitments.response_target as double) as response_target,
-        cast(commitments.response_target_unit as varchar) as response_target_unit,
-        cast(commitments.response_measure as double) as response_measure,
-        -- no response at all misses the commitment
-        case when commitments.response_commitment is not null
-            then coalesce(commitments.response_measure <= commitments.response_target, false) end as response_commitment_met,
-        cast(commitments.resolution_commitment as varchar) as resolution_commitment,
-        cast(commitments.resolution_target as double) as resolution_target,
-        cast(commitments.resolution_target_unit as varchar) as resolution_target_unit,
-        cast(commitments.resolution_measure as double) as resolution_measure,
-        case when commitments.resolution_commitment is not null
-            then coalesce(commitments.resolution_measure <= commitments.resolution_target, false) end as resolution_commitment_met,
+        {%- for stage in ['response', 'resolution'] %}
+        cast(commitments.{{ stage }}_commitment as varchar) as {{ stage }}_commitment,
+        cast(commitments.{{ stage }}_target as double) as {{ stage }}_target,
+        cast(commitments.{{ stage }}_target_unit as varchar) as {{ stage }}_target_unit,
+        cast(commitments.{{ stage }}_measure as double) as {{ stage }}_measure,
+        -- no response (or no resolution) at all misses the commitment
+        case when commitments.{{ stage }}_commitment is not null
+            then coalesce(commitments.{{ stage }}_measure <= commitments.{{ stage }}_target, false) end
+            as {{ stage }}_commitment_met,
+        {%- endfor %}
         cast(commitments.satisfaction as integer) as satisfaction,
         cast(complaint_history.days_since_previous_complaint_same_category as integer)
             as days_since_previous_complaint_same_category,
