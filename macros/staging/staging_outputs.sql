@@ -28,6 +28,11 @@ final as (
 select * from final
 {% endmacro %}
 
+{#- The columns of every rejected model and of their union, stg_audit__rejected_rows. -#}
+{% macro staging_rejected_columns() %}
+    {% do return(['source_table', 'source_file', 'source_row', 'record_key', 'rule', 'column_name', 'detail', 'raw_record']) %}
+{% endmacro %}
+
 {#- The rejected model: one row per raw row that failed at least one rule, all rules listed. -#}
 {% macro staging_rejected_rows(base_relation, source_table) %}
 with rejected_rows as (
@@ -46,14 +51,7 @@ with rejected_rows as (
 
 final as (
     select
-        source_table,
-        source_file,
-        source_row,
-        record_key,
-        rule,
-        column_name,
-        detail,
-        raw_record
+        {{ staging_rejected_columns() | join(',\n        ') }}
     from rejected_rows
 )
 
