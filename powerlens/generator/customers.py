@@ -18,9 +18,9 @@ TYPE_SHARE = np.array([0.004, 0.062, 0.916, 0.015, 0.003])
 # yearly probability that an account closes; commercial churns most
 ANNUAL_CHURN = np.array([0.06, 0.15, 0.085, 0.05, 0.12])
 # probability that a closer shows the pre-closing pattern (many closers show none)
-SIGNAL_SHARE_CLOSERS = np.array([0.65, 0.65, 0.55, 0.55, 0.6])
+SIGNAL_SHARE_CLOSERS = np.array([0.7, 0.7, 0.6, 0.6, 0.65])
 # share of staying customers with the same pattern in some half year (a scare that passes)
-SIGNAL_SHARE_STAYERS = 0.06
+SIGNAL_SHARE_STAYERS = 0.05
 # probability that an account opened during the period rather than before it, per period month
 NEW_ACCOUNT_SHARE_PER_MONTH = 0.006
 ACCOUNT_AGE_MEAN_DAYS = 8 * 365
@@ -226,7 +226,7 @@ def build_customers(n: int, period: Period, ref: Reference, rng: np.random.Gener
     scare_start = rng.integers(period.first_day - 60, period.end_day - 60, n)
     signal_end = np.where(closes, close_day, scare_start + length)
     signal_start = np.where(has_signal, signal_end - length, -1)
-    signal_depth = rng.uniform(0.3, 0.6, n)
+    signal_depth = rng.uniform(0.35, 0.65, n)
 
     return Customers(
         number=np.arange(1, n + 1, dtype=np.int64), ctype=ctype, sector=sector, industry=industry,

@@ -69,7 +69,7 @@ def bill_payments(c: Customers, bills: Bills, period: Period, rng) -> Payments:
     issue = bills.issue_day[owed]
     stressed = in_signal(c, customer, issue)
     payer = c.payer[customer]
-    late = rng.random(len(owed)) < np.clip(LATE_BY_PAYER[payer] + 0.45 * stressed, 0, 0.95)
+    late = rng.random(len(owed)) < np.clip(LATE_BY_PAYER[payer] + 0.5 * stressed, 0, 0.95)
     unpaid = rng.random(len(owed)) < UNPAID_BY_PAYER[payer] + 0.2 * stressed
     partial = unpaid & (rng.random(len(owed)) < 0.3)  # pays part, the rest stays in arrears
     split = ~unpaid & (rng.random(len(owed)) < np.where(late, 0.2, 0.04))

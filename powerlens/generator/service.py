@@ -108,7 +108,7 @@ def generate_tickets(c: Customers, period: Period, rng: np.random.Generator) -> 
     active = last >= first
     mid_month = (first + last) // 2
     stressed_month = (c.signal_start[:, None] >= 0) & (mid_month >= c.signal_start[:, None]) & (mid_month <= c.signal_end[:, None])
-    rate = MONTHLY_TICKET_RATE[c.ctype][:, None] * np.where(stressed_month, 2.5, 1.0) * active
+    rate = MONTHLY_TICKET_RATE[c.ctype][:, None] * np.where(stressed_month, 3.0, 1.0) * active
     count = rng.poisson(rate).ravel()
     cell = np.repeat(np.arange(len(c) * months), count)
     customer = cell // months
@@ -185,7 +185,7 @@ def _recent_counts(t: Tickets, selected: np.ndarray, customer: np.ndarray, day: 
 
 
 def generate_surveys(c: Customers, tickets: Tickets, period: Period, rng: np.random.Generator) -> Surveys:
-    """About 8% of active customers answer one survey a year; scores follow their service experience."""
+    """At most one survey per customer and year; scores follow the customer's service experience."""
     years = (period.months + 11) // 12
     customer = np.repeat(np.arange(len(c)), years)
     year = np.tile(np.arange(years), len(c))
@@ -193,7 +193,9 @@ def generate_surveys(c: Customers, tickets: Tickets, period: Period, rng: np.ran
     year_end = period.month_starts[np.minimum(year * 12 + 12, period.months)] - 1
     day = year_start + (rng.random(len(customer)) * (year_end - year_start + 1)).astype(np.int64)
     active = (day >= c.open_day[customer]) & ((c.close_day[customer] < 0) | (day <= c.close_day[customer]))
-    keep = active & (rng.random(len(customer)) < 0.08)
+    # a random 8% a year, plus a follow-up survey for 40% of those with a work order in the past year
+    recent_ticket = _recent_counts(tickets, np.ones(len(tickets.customer), dtype=bool), customer, day) > 0
+    keep = active & (rng.random(len(customer)) < np.where(recent_ticket, 0.4, 0.08))
     customer, day = customer[keep], day[keep]
 
     complaints = _recent_counts(tickets, tickets.ticket_type == COMPLAINT, customer, day)
