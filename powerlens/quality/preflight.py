@@ -277,11 +277,11 @@ def _check_last_line(raw_file: RawFile, line_count: int) -> Finding | None:
     if unbalanced_quote or len(fields) < len(raw_file.header):
         got = "an unclosed quote" if unbalanced_quote else \
             f"{len(fields)} of {len(raw_file.header)} fields"
-        column = raw_file.header[len(fields)] if fields and len(fields) < len(raw_file.header) \
-            else None
+        # the field the export stopped in
+        column = raw_file.header[len(fields) - 1] if fields else None
         return Finding("error", "complete_last_line", str(raw_file.path),
-                       f"last line is truncated ({got}, no newline at the end of the file); "
-                       "the export was cut off: re-export the file",
+                       f"last line is truncated ({got}, no newline at the end of the file, "
+                       "stops in this column); the export was cut off: re-export the file",
                        line=line_count, row=line_count - 1, column=column)
     return None
 
