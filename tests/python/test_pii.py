@@ -33,7 +33,7 @@ def checker(sample_raw_dir):
 def leaks(con, relation: str) -> list[str]:
     """Columns of ``relation`` holding a raw PII value, whole or inside a longer text."""
     columns = [name for name, data_type in con.execute(
-        f"select column_name, column_type from (describe {relation})").fetchall()
+        f"select column_name, column_type from (describe select * from {relation})").fetchall()
         if data_type == "VARCHAR"]
     found = []
     for column in columns:
