@@ -108,11 +108,15 @@ def _as_number(values: pd.Series) -> pd.Series:
     return pd.to_numeric(stripped, errors="coerce")
 
 
-def _looks_like_dates(values: pd.Series) -> pd.Series | None:
-    if not values.str.match(r"^\d{4}-\d{1,2}(-\d{1,2})?([ T]\d{1,2}:\d{2}(:\d{2})?)?").mean() >= PARSE_SHARE:
-        return None
-    parsed = pd.to_datetime(values, errors="coerce", format="ISO8601")
-    return parsed if parsed.notna().mean() >= PARSE_SHARE else None
+def _as_dates(values: pd.Series) -> pd.Series:
+    # 2024/01/05 is as common as 2024-01-05 in exports; both are year-first
+    return pd.to_datetime(values.str.replace("/", "-", regex=False), errors="coerce",
+                          format="ISO8601")
+
+
+def _looks_like_dates(values: pd.Series) -> bool:
+    year_first = values.str.match(r"^\d{4}[-/]\d{1,2}([-/]\d{1,2})?([ T]\d{1,2}:\d{2}(:\d{2})?)?")
+    return year_first.mean() >= PARSE_SHARE and _as_dates(values).notna().mean() >= PARSE_SHARE
 
 
 def type_column(name: str, values: pd.Series, is_unique_hint: bool) -> tuple[str, pd.Series | None, str]:
@@ -131,10 +135,9 @@ def type_column(name: str, values: pd.Series, is_unique_hint: bool) -> tuple[str
         if ID_NAME.search(name) and is_unique_hint:
             return "dropped", None, "identifier"
         return "numeric", _as_number(values), "number"
-    dates = _looks_like_dates(present)
-    if dates is not None:
+    if _looks_like_dates(present):
         # a date becomes its age in days against the column's latest date: scale-free and ordered
-        parsed = pd.to_datetime(values, errors="coerce", format="ISO8601")
+        parsed = _as_dates(values)
         return "numeric", (parsed.max() - parsed).dt.days.astype(float), "date (days before latest)"
     if is_unique_hint or present.nunique() > max(50, 0.5 * len(present)):
         return "dropped", None, "identifier or free text (too many distinct values)"
