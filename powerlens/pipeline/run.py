@@ -14,6 +14,8 @@ import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import duckdb
+
 from powerlens.pipeline import dbt, publish
 from powerlens.quality import gate as quality_gate
 from powerlens.quality import preflight as raw_preflight
@@ -87,6 +89,7 @@ def run_pipeline(options: RunOptions, say=print) -> RunOutcome:
         except BlockingIOError:
             raise RunFailed("lock", EXIT_BUSY, f"another `powerlens run` is publishing into "
                             f"{warehouse_dir}; wait for it to finish") from None
+        _check_published_readable(warehouse_dir / publish.PUBLISHED_FILE)
         _run_steps(options, raw_dir, warehouse_dir, run_dir, record, say, warnings)
         record.status = "published"
         record.finished_at = _now()
@@ -160,6 +163,19 @@ def _run_steps(options: RunOptions, raw_dir: Path, warehouse_dir: Path, run_dir:
     record.message = f"{len(warnings)} warning(s)"
     write_history(build_db, published_db, warehouse_dir / RUNS_DIR, record)
     publish.swap_in(build_db, export_dir, warehouse_dir)
+
+
+def _check_published_readable(published_db: Path) -> None:
+    """The run reads the previous figures and history from the published file; a reader that
+    opened it read-write holds a lock that would stop the run halfway, so say so up front."""
+    if not published_db.exists():
+        return
+    try:
+        duckdb.connect(str(published_db), read_only=True).close()
+    except duckdb.IOException as exc:
+        raise RunFailed("lock", EXIT_BUSY, f"{published_db} is locked by another process "
+                        f"({' '.join(str(exc).split())[:200]}); readers must connect "
+                        "read-only (docs/publishing.md)") from None
 
 
 def _dbt_step(stage: str, exit_code: int, what: str, selection: list[str], *, build_db: Path,

@@ -146,3 +146,17 @@ def test_a_second_run_on_the_same_warehouse_waits_its_turn(warehouse, sample_raw
     finally:
         first.kill()
         first.wait(timeout=30)
+
+
+def test_a_read_write_reader_is_named_instead_of_failing_halfway(tmp_path):
+    warehouse = tmp_path / "wh"
+    warehouse.mkdir()
+    holder = duckdb.connect(str(warehouse / "powerlens.duckdb"))  # read-write: takes the lock
+    try:
+        result = powerlens_run(tmp_path / "raw", warehouse)
+    finally:
+        holder.close()
+    assert result.returncode == 6, result.stderr
+    assert "is locked by another process" in result.stderr
+    assert "readers must connect read-only" in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
