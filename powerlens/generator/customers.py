@@ -191,7 +191,7 @@ def build_customers(n: int, period: Period, ref: Reference, rng: np.random.Gener
     # hidden consumption level (kWh/day) and its daily shape
     base = np.select(
         [is_res, is_gc, is_agr, is_li, is_ev],
-        [rng.lognormal(np.log(7), 0.55, n), rng.lognormal(np.log(150), 0.9, n) * (capacity / 60) ** 0.3,
+        [rng.lognormal(np.log(7), 0.55, n), rng.lognormal(np.log(125), 0.9, n) * (capacity / 60) ** 0.3,
          rng.lognormal(np.log(35), 0.7, n) * (capacity / 50) ** 0.3,
          capacity * rng.uniform(0.08, 0.25, n) * 24, capacity * rng.uniform(0.03, 0.06, n) * 24])
     vacant = is_res & (rng.random(n) < 0.01)
