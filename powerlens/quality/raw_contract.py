@@ -20,13 +20,14 @@ class RawTable:
     required: bool = True
 
 
-# Only the interval export may be absent or empty (not every utility has interval meters); an
-# empty table of any other kind stops the run, as staging's own test
-# stg_audit__row_reconciliation_required_tables_have_rows would, but with the file named.
-OPTIONAL_TABLES = frozenset({"interval_readings"})
+# Tables without which the report cannot be made; any other table may be absent or empty (a
+# small export may have no surveys or enrolments). Staging's test
+# stg_audit__row_reconciliation_required_tables_have_rows requires the same three, but the
+# preflight names the file.
+REQUIRED_TABLES = frozenset({"customers", "bills", "meter_readings"})
 
 RAW_TABLES: dict[str, RawTable] = {
-    name: RawTable(name, tuple(schema.names), required=name not in OPTIONAL_TABLES)
+    name: RawTable(name, tuple(schema.names), required=name in REQUIRED_TABLES)
     for name, schema in SCHEMAS.items()
 }
 
