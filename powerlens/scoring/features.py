@@ -156,7 +156,6 @@ def _bill_features(bills: pd.DataFrame, base: pd.DataFrame, snapshot: pd.Timesta
     out["bill_amount_12m"] = amount_12m.fillna(0.0)
     out["bill_trend_3m_vs_12m"] = _ratio(out["bill_avg_3m"], _ratio(amount_12m, count_12m))
     out["yuan_per_kwh_12m"] = _ratio(amount_12m, kwh_12m)
-    out["_bills_12m"] = count_12m.fillna(0).astype(int)
     return out
 
 
@@ -268,7 +267,6 @@ def build_snapshot_features(inputs: ChurnInputs, snapshot) -> pd.DataFrame:
     # annualised billed revenue: what the utility loses if the customer leaves (not a feature)
     months_open = months_between(base["open_date"], snapshot).clip(lower=1, upper=12)
     features["annual_revenue_yuan"] = features["bill_amount_12m"] * 12 / months_open
-    features = features.drop(columns=["_bills_12m"])
     features[NUMERIC_FEATURES] = features[NUMERIC_FEATURES].astype(float)
     features.index.name = "customer_id"
     return features
