@@ -31,6 +31,10 @@ WEEKDAY = np.array([
 ANNUAL_GROWTH = np.array([0.03, 0.05, 0.06, 0.03, 0.40])
 # direction in which a day's TOU shares move (sharp, peak, flat, valley): evening against night
 SHARE_SHIFT = np.array([1.0, 0.5, -0.2, -0.6])
+# highest mean load of a day as a share of the contract capacity (kVA read as kW, as the demand
+# cap reads it): a meter cannot pass more energy than the supply running flat out, and a small
+# commercial account on a busy day would otherwise show a mean load above its capped maximum demand
+MAX_MEAN_LOAD_OF_CAPACITY = 0.9
 # relative load within the hours of one TOU period, per hour of day, for interval-metered types
 HOURLY_SHAPE = {
     LI: np.array([0.9, 0.9, 0.88, 0.88, 0.9, 0.92, 0.95, 1.0, 1.05, 1.1, 1.1, 1.05, 0.95, 1.0, 1.08, 1.1,
@@ -98,6 +102,11 @@ def daily_readings(c: Customers, period: Period, ref: Reference, rng: np.random.
     for p in range(4):
         kwh[:, p] = np.rint(centi_total * c.tou_share[customer, p] * (1 + SHARE_SHIFT[p] * shift))
     kwh_total = kwh.sum(axis=1)
+    energy_cap = (c.capacity_kva[customer] * 100 * 24 * MAX_MEAN_LOAD_OF_CAPACITY).astype(np.int64)
+    over_cap = np.flatnonzero(kwh_total > energy_cap)
+    # scaled down in integers, so the periods keep their shares and still add up to at most the cap
+    kwh[over_cap] = kwh[over_cap] * energy_cap[over_cap, None] // kwh_total[over_cap, None]
+    kwh_total = kwh.sum(axis=1)
 
     pf = c.pf_mean[customer] + rng.normal(0, 0.012, (n, period.months))[customer, month_index[rows % d]]
     fixed = (c.pf_fix_day[customer] >= 0) & (day_of_row >= c.pf_fix_day[customer])
@@ -107,6 +116,9 @@ def daily_readings(c: Customers, period: Period, ref: Reference, rng: np.random.
 
     daily_load_factor = np.clip(c.load_factor[customer] * rng.lognormal(0, 0.08, len(rows)), 0.1, 0.95)
     max_demand = np.round(kwh_total / 24 / daily_load_factor).astype(np.int64)
+    # never below the day's mean load, whatever the rounding of small loads (ceiling of kWh / 24)
+    max_demand = np.maximum(max_demand, -(-kwh_total // 24))
+    # the energy cap keeps the mean load below the capacity, so this cap cannot undo the line above
     max_demand = np.minimum(max_demand, c.capacity_kva[customer] * 100)
 
     readings = Readings(customer=customer, day=day_of_row, kwh=kwh, kvarh=kvarh, max_demand=max_demand)

@@ -170,6 +170,24 @@ def test_no_date_before_the_staging_lower_bound(con):
     assert scalar(con, "select min(open_date) from customers") >= "2000-01-01"
 
 
+def test_daily_max_demand_is_never_below_the_days_mean_load(con):
+    # a day's highest load cannot be lower than its average load (kWh / 24 h); compared in exact
+    # decimals, so that only a real contradiction fails, not float rounding
+    below_mean = scalar(con, """
+        select count(*) from meter_readings
+        where max_demand_kw::decimal(18,2) * 24
+              < kwh_sharp::decimal(18,2) + kwh_peak::decimal(18,2) + kwh_flat::decimal(18,2) + kwh_valley::decimal(18,2)""")
+    assert below_mean == 0, below_mean
+
+
+def test_daily_max_demand_stays_within_the_contract_capacity(con):
+    # kVA read as kW: the generator caps demand there, so energy has to fit under the same cap
+    over_capacity = scalar(con, """
+        select count(*) from meter_readings r join customers c using (customer_id)
+        where r.max_demand_kw::decimal(18,2) > c.contract_capacity_kva::decimal(18,2)""")
+    assert over_capacity == 0, over_capacity
+
+
 def test_payments_reference_bills_except_prepaid_topups(con):
     assert scalar(con, "select count(*) from payments where (bill_id is null) <> (payment_type = 'prepaid_topup')") == 0
     assert scalar(con, "select count(*) from payments where bill_id not in (select bill_id from bills)") == 0
