@@ -236,6 +236,16 @@ def test_parquet_holds_the_same_data_as_csv(tmp_path):
         scalar(parquet_con, "select sum(kwh_peak) from meter_readings")
 
 
+
+def test_generation_casts_no_nan_or_overflow_to_integers(tmp_path):
+    # numpy reports a NaN, infinity or out-of-range float cast to integers only as a RuntimeWarning
+    # (the value written would be garbage); made fatal here for the whole run
+    out = tmp_path / "raw"
+    run_command([bin_path("powerlens"), "generate", "--customers", "300", "--start", "2025-01", "--months", "3",
+                 "--seed", "5", "--out", str(out), "--quiet"], env={"PYTHONWARNINGS": "error::RuntimeWarning"})
+    # the run holds the edge case of the power factor: months without energy (empty homes), 0 / 0
+    assert scalar(connect(out), "select count(*) from bills where kwh_total::decimal(18,2) = 0 and power_factor is null") > 0
+
 # --- realistic proportions -------------------------------------------------------------------
 
 def test_residential_dominates_by_count_and_large_industry_by_kwh(con):

@@ -9,13 +9,16 @@ from __future__ import annotations
 import calendar
 import csv
 import datetime as dt
+import warnings
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal, getcontext
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from conftest import REPO_ROOT
+from powerlens.generator.billing import monthly_power_factor
 
 getcontext().prec = 50
 CENT = Decimal("0.01")
@@ -152,3 +155,14 @@ def test_power_factor_penalties_and_rewards_both_occur(bill_comparison):
     adjustments = [Decimal(b["pf_adjustment"]) for b in actual]
     assert sum(a > 0 for a in adjustments) >= 20
     assert sum(a < 0 for a in adjustments) >= 20
+
+
+def test_monthly_power_factor_edge_cases_without_numeric_warnings():
+    # worked by hand: 300 / hypot(300, 400) = 0.60; no reactive energy gives 1.00; either side of
+    # 0.895: 894 / hypot(894, 447) = 2 / sqrt(5) = 0.8944 -> 0.89, 895 / hypot(895, 440) = 0.8974
+    # -> 0.90; no energy (an empty home, 0 / 0) has no power factor (-1), whatever kvarh
+    kwh = np.array([300, 5, 894, 895, 0, 0], dtype=np.int64)
+    kvarh = np.array([400, 0, 447, 440, 0, 7], dtype=np.int64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert monthly_power_factor(kwh, kvarh).tolist() == [60, 100, 89, 90, -1, -1]
