@@ -7,9 +7,8 @@ import json
 import math
 import sys
 
-from powerlens.scoring.crossval import FOLDS, cross_validate
-from powerlens.scoring.tabular import InputError, prepare_table, read_table
-
+# scikit-learn and pandas are imported inside the functions that run churn-eval: this module is
+# loaded to build the parser of every `powerlens` sub-command, and they cost seconds to import
 BAD_INPUT = 2
 
 
@@ -42,6 +41,9 @@ def _json_safe(value):
 
 def evaluate_file(path: str, label: str, id_column: str | None, seed: int,
                   threshold: float | None) -> dict:
+    from powerlens.scoring.crossval import FOLDS, cross_validate
+    from powerlens.scoring.tabular import InputError, prepare_table, read_table
+
     if threshold is not None and not 0 < threshold < 1:
         raise InputError(f"--threshold must be between 0 and 1, got {threshold}")
     table = prepare_table(read_table(path), label, id_column)
@@ -57,6 +59,8 @@ def evaluate_file(path: str, label: str, id_column: str | None, seed: int,
 
 
 def run(args: argparse.Namespace) -> int:
+    from powerlens.scoring.tabular import InputError
+
     try:
         result = evaluate_file(args.file, args.label, args.id_column, args.seed, args.threshold)
     except InputError as error:
