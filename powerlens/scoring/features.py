@@ -273,10 +273,15 @@ def build_snapshot_features(inputs: ChurnInputs, snapshot) -> pd.DataFrame:
 
 
 def snapshot_dates(first_month, current_snapshot, min_history_months: int) -> list[pd.Timestamp]:
-    """Monthly snapshots from ``min_history_months`` after the data starts up to the current one."""
+    """Monthly snapshots from ``min_history_months`` after the data starts up to the current one.
+
+    The current snapshot is always one of them, even when the data is shorter than
+    ``min_history_months``: its customers are the ones to score (or to mark unscored).
+    """
     first = pd.Timestamp(first_month).to_period("M").to_timestamp()
-    start = first + pd.DateOffset(months=min_history_months)
-    return list(pd.date_range(start, pd.Timestamp(current_snapshot), freq="MS"))
+    current = pd.Timestamp(current_snapshot)
+    start = min(first + pd.DateOffset(months=min_history_months), current)
+    return list(pd.date_range(start, current, freq="MS"))
 
 
 def build_training_frame(inputs: ChurnInputs, snapshots, current_snapshot,

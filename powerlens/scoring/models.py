@@ -48,17 +48,45 @@ def make_estimator(name: str, seed: int):
     raise ValueError(f"unknown model {name!r}; expected one of {', '.join(MODEL_NAMES)}")
 
 
+class NotEnoughData(ValueError):
+    """Too few rows or too few of one outcome to fit and calibrate a model.
+
+    A short history or a small region is a normal input, not a bug: callers catch this one error
+    and report why nothing was fitted, while any other error still stops the run.
+    """
+
+
+def _class_units(labels: np.ndarray, groups: np.ndarray | None, label: int) -> int:
+    """How many independent units (customers when grouped, else rows) have outcome ``label``."""
+    if groups is None:
+        return int((labels == label).sum())
+    return len(set(groups[labels == label]))
+
+
 def calibration_splits(labels: np.ndarray, groups: np.ndarray | None, seed: int):
-    """Folds for fitting the calibration; rows of one customer stay in one fold."""
-    folds = min(CALIBRATION_FOLDS, int(labels.sum()), int(len(labels) - labels.sum()))
+    """Folds for fitting the calibration; rows of one customer stay in one fold.
+
+    Raises ``NotEnoughData`` unless every fold's training and held-out part holds both outcomes:
+    otherwise a fold's model or its calibration map cannot be fitted.
+    """
+    positives, negatives = _class_units(labels, groups, 1), _class_units(labels, groups, 0)
+    folds = min(CALIBRATION_FOLDS, positives, negatives)
     if folds < 2:
-        raise ValueError("need at least 2 positive and 2 negative rows to calibrate a model")
+        raise NotEnoughData(f"{len(labels)} rows with {positives} churned and {negatives} "
+                            f"not churned {'customers' if groups is not None else 'rows'}; "
+                            "fitting needs at least 2 of each")
     placeholder = np.zeros(len(labels))
     if groups is None:
         splitter = StratifiedKFold(folds, shuffle=True, random_state=seed)
-        return list(splitter.split(placeholder, labels))
-    splitter = StratifiedGroupKFold(folds, shuffle=True, random_state=seed)
-    return list(splitter.split(placeholder, labels, groups))
+        splits = list(splitter.split(placeholder, labels))
+    else:
+        splitter = StratifiedGroupKFold(folds, shuffle=True, random_state=seed)
+        splits = list(splitter.split(placeholder, labels, groups))
+    for train, held_out in splits:
+        if len(np.unique(labels[train])) < 2 or len(np.unique(labels[held_out])) < 2:
+            raise NotEnoughData(f"{positives} churned customers cannot be spread over "
+                                f"{folds} calibration folds with both outcomes in each")
+    return splits
 
 
 def fit_model(name: str, features: pd.DataFrame, labels, numeric: list[str],

@@ -3,6 +3,14 @@ from __future__ import annotations
 
 import pandas as pd
 
+from powerlens.scoring.churn import UNSCORED_TIER
+
+
+PROFILE_DTYPES = {"group_name": "string", "dimension": "string", "category": "string",
+                  "base_customers": "int64", "group_customers": "int64", "base_share": "float64",
+                  "group_share": "float64", "over_representation": "float64",
+                  "group_rate": "float64"}
+
 
 def group_profile(customers: pd.DataFrame, in_group: pd.Series, dimensions: list[str],
                   group_name: str) -> pd.DataFrame:
@@ -31,7 +39,8 @@ def group_profile(customers: pd.DataFrame, in_group: pd.Series, dimensions: list
                 "over_representation": group_share / base_share,
                 "group_rate": group_count / base_count,
             })
-    return pd.DataFrame.from_records(rows)
+    # typed even without rows, so the warehouse table keeps its contract types
+    return pd.DataFrame.from_records(rows, columns=list(PROFILE_DTYPES)).astype(PROFILE_DTYPES)
 
 
 def band(values: pd.Series, edges: list[float], labels: list[str]) -> pd.Series:
@@ -45,8 +54,13 @@ QUARTER_LABELS = ["bottom_quarter", "second_quarter", "third_quarter", "top_quar
 
 
 def churn_high_risk_profile(scores: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame:
-    """The high churn-risk tier against every scored customer (``features`` of the same snapshot)."""
-    customers = scores[["customer_id", "risk_tier"]].merge(
+    """The high churn-risk tier against every scored customer (``features`` of the same snapshot).
+
+    Unscored customers (no model could be evaluated) are left out: with none scored the profile
+    is empty rather than a base in which nobody looks high-risk.
+    """
+    scored = scores.loc[scores["risk_tier"] != UNSCORED_TIER]
+    customers = scored[["customer_id", "risk_tier"]].merge(
         features[["customer_id", "customer_type", "region_code", "urban_rural", "payment_mode",
                   "tenure_months", "complaints_12m", "late_payments_12m"]], on="customer_id")
     customers["tenure_band"] = band(customers["tenure_months"], [12, 36, 120],

@@ -18,6 +18,8 @@ with final as (
         cast(n_positive as integer) as churned_customers,
         cast(n_flagged as integer) as flagged_customers,
         cast(positive_rate as double) as churn_rate,
+        cast(evaluation_status as varchar) as evaluation_status,
+        cast(evaluation_note as varchar) as evaluation_note,
         cast(is_chosen as boolean) as is_chosen
     from {{ ref('py_churn_model_metrics') }}
 )
@@ -40,5 +42,7 @@ select
     churned_customers,
     flagged_customers,
     churn_rate,
+    evaluation_status,
+    evaluation_note,
     is_chosen
 from final
