@@ -5,6 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-.venv/bin/powerlens generate --customers "${CUSTOMERS:-1000}" --start "${START:-2024-01}" \
-  --months "${MONTHS:-24}" --seed "${SEED:-42}" --out data/raw
-.venv/bin/powerlens run --raw data/raw --warehouse warehouse
+start="${START:-2024-01}" months="${MONTHS:-24}"
+.venv/bin/powerlens generate --customers "${CUSTOMERS:-1000}" --start "$start" \
+  --months "$months" --seed "${SEED:-42}" --out data/raw
+# The generated export is taken at the end of the month after the last billed month; building
+# "as of" that day keeps the sample's freshness check and future-date rule meaningful.
+as_of=$(date -d "${start}-01 +$((months + 1)) months -1 day" +%F)
+.venv/bin/powerlens run --raw data/raw --warehouse warehouse --as-of "$as_of"

@@ -118,9 +118,9 @@ def test_runs_on_a_csv_exported_from_the_warehouse(built_warehouse, tmp_path):
         con.execute(f"""
             copy (
                 select * exclude (snapshot_date, annual_revenue_yuan)
-                from marts.py_churn_snapshot_features
+                from scoring.py_churn_snapshot_features
                 where churned is not null
-                    and snapshot_date = (select max(snapshot_date) from marts.py_churn_snapshot_features
+                    and snapshot_date = (select max(snapshot_date) from scoring.py_churn_snapshot_features
                                          where churned is not null)
             ) to '{export}' (header, delimiter ',')
         """)

@@ -46,13 +46,13 @@ def test_every_active_customer_is_scored_once(warehouse):
 
 
 def test_scores_are_identical_when_recomputed(warehouse):
-    features = frame(warehouse, "select * from marts.py_churn_snapshot_features "
+    features = frame(warehouse, "select * from scoring.py_churn_snapshot_features "
                                 "order by snapshot_date, customer_id")
     recomputed = score_current_snapshot(
-        features, frame(warehouse, "select * from marts.py_churn_model_metrics"),
-        frame(warehouse, "select * from marts.py_churn_feature_importance"),
+        features, frame(warehouse, "select * from scoring.py_churn_model_metrics"),
+        frame(warehouse, "select * from scoring.py_churn_feature_importance"),
         seed=42, high_threshold=0.05, medium_threshold=0.035)
-    stored = frame(warehouse, "select * from marts.py_churn_scores order by customer_id")
+    stored = frame(warehouse, "select * from scoring.py_churn_scores order by customer_id")
     assert recomputed["churn_probability"].tolist() == stored["churn_probability"].tolist()
     assert recomputed["driver_1"].fillna("").tolist() == stored["driver_1"].fillna("").tolist()
 
