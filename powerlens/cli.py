@@ -14,6 +14,7 @@ COMMAND_MODULES = (
     "powerlens.generator.cli",  # powerlens generate
     "powerlens.pipeline.cli",  # powerlens run / publish
     "powerlens.scoring.cli",  # powerlens churn-eval
+    "powerlens.bench",  # powerlens bench
 )
 
 
