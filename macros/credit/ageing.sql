@@ -35,13 +35,3 @@
         else 'late_over_90_days'
     end
 {%- endmacro %}
-
-{#- Online or offline: bank withholding (automatic debit) counts as online, since the customer
-    visits no counter; counters at the utility or a bank are offline. -#}
-{% macro payment_channel_group(channel_expr) -%}
-    case
-        when {{ channel_expr }} in ('app', 'wechat', 'alipay', 'website', 'bank_withholding') then 'online'
-        when {{ channel_expr }} in ('counter', 'bank_counter') then 'offline'
-        else 'unknown'
-    end
-{%- endmacro %}

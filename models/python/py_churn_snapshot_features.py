@@ -6,7 +6,9 @@ def model(dbt, session):
     dbt.config(materialized="table")
     inputs = churn_inputs({
         "customers": dbt.ref("stg_cis__customers"),
-        "monthly_usage": dbt.ref("int_churn__monthly_usage"),
+        # the one monthly-usage definition; the churn features see the months that have readings
+        "monthly_usage": dbt.ref("int_consumption__customer_months")
+            .filter("reading_days > 0").project("customer_id, usage_month, kwh_total as kwh, max_demand_kw"),
         "bills": dbt.ref("stg_cis__bills"),
         "payments": dbt.ref("stg_cis__payments"),
         "tickets": dbt.ref("stg_service__service_tickets"),

@@ -39,7 +39,7 @@ balances_by_customer_month as (
         {%- endfor %}
         count(case when days_past_due > 0 then bill_id end) as bills_past_due,
         max(days_past_due) as max_days_past_due
-    from {{ ref('fct_bill_month_end_balances') }}
+    from {{ ref('int_credit__bill_month_end_balances') }}
     group by customer_id, month_end
 ),
 

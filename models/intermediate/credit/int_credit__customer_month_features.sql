@@ -29,7 +29,7 @@ bills as (
         total_amount,
         paid_in_full_date,
         days_late
-    from {{ ref('fct_bill_settlement') }}
+    from {{ ref('int_credit__bill_settlement') }}
 ),
 
 trailing_bills as (

@@ -69,7 +69,7 @@ bills_last_year as (
         count(*) as bills_count,
         sum(bills.total_amount) as revenue_sum,
         sum(bills.energy_charge) as energy_charge_sum
-    from {{ ref('fct_bills') }} as bills
+    from {{ ref('stg_cis__bills') }} as bills
     cross join data_end
     where bills.billing_month >= data_end.year_start
     group by bills.customer_id
@@ -80,8 +80,8 @@ latest_credit as (
         customer_id,
         credit_grade,
         credit_score
-    from {{ ref('mart_ch3_credit_grade_monthly') }}
-    where grade_month = (select max(grade_month) from {{ ref('mart_ch3_credit_grade_monthly') }})
+    from {{ ref('int_credit__customer_month_grades') }}
+    where grade_month = (select max(grade_month) from {{ ref('int_credit__customer_month_grades') }})
 ),
 
 final as (

@@ -36,7 +36,7 @@ load_character as (
         avg(case when not max_load_below_mean_load then peak_valley_difference_rate end)
             as mean_peak_valley_difference_rate,
         avg(case when load_source = 'interval_15min' then 1.0 else 0.0 end) as interval_measured_share
-    from {{ ref('mart_ch2_load_character') }}
+    from {{ ref('int_consumption__customer_month_loads') }}
     group by customer_type
 ),
 

@@ -115,11 +115,7 @@ final as (
         cast(commitments.region_code as varchar) as region_code,
         cast(commitments.urban_rural as varchar) as urban_rural,
         cast(commitments.channel as varchar) as channel,
-        cast(case
-            when commitments.channel in ('website', 'app', 'wechat') then 'online'
-            when commitments.channel in ('counter', 'hotline_95598', 'onsite') then 'offline'
-            else 'unknown'
-        end as varchar) as channel_group,
+        cast({{ channel_group('commitments.channel') }} as varchar) as channel_group,
         cast(commitments.ticket_type as varchar) as ticket_type,
         cast(commitments.category as varchar) as category,
         cast(commitments.created_at as timestamp) as created_at,

@@ -1,11 +1,12 @@
 {#- One row per active customer: the value components, composite score and tier, joined with
-    the churn risk tier into a value-by-risk segment that says how to treat the customer. -#}
+    the churn risk tier into a value-by-risk segment that says how to treat the customer. The
+    risk tier comes from the scoring layer (py_churn_scores), not from the chapter 5 mart. -#}
 with churn_scores as (
     select
         customer_id,
         churn_probability,
         risk_tier
-    from {{ ref('mart_ch5_churn_scores') }}
+    from {{ ref('py_churn_scores') }}
 ),
 
 risk_tiers as (

@@ -1,7 +1,8 @@
 {#- Tailored offers per active customer with the yuan a year each saves the customer or earns
     the utility (formulas in docs/ch6_value.md). The tariff-side savings (basic charge basis,
-    power-factor correction, moving peak kWh to the valley) come priced from the chapter 2
-    tariff engine (mart_ch2_saving_potential); audit, PV and maintenance are priced here. -#}
+    power-factor correction, moving peak kWh to the valley) come priced by the tariff engine
+    (int_billing__saving_potential, the same rows as mart_ch2_saving_potential); audit, PV and
+    maintenance are priced here. -#}
 with valued_customers as (
     select
         customer_id,
@@ -30,7 +31,7 @@ tariff_engine_savings as (
         end as offer,
         cast(saving_potential.saving_yuan_per_year as double) as yuan_per_year,
         saving_potential.suggestion_detail_en as offer_detail
-    from {{ ref('mart_ch2_saving_potential') }} as saving_potential
+    from {{ ref('int_billing__saving_potential') }} as saving_potential
     inner join valued_customers
         on saving_potential.customer_id = valued_customers.customer_id
 ),

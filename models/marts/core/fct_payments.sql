@@ -64,7 +64,7 @@ final as (
         cast({{ dbt.date_trunc('month', 'paid_date') }} as date) as paid_month,
         cast(amount as decimal(18, 2)) as amount,
         cast(channel as varchar) as channel,
-        cast({{ payment_channel_group('channel') }} as varchar) as channel_group,
+        cast({{ channel_group('channel') }} as varchar) as channel_group,
         cast(payment_type as varchar) as payment_type,
         cast(customer_type as varchar) as customer_type,
         cast(region_code as varchar) as region_code,

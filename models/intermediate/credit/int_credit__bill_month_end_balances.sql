@@ -9,7 +9,7 @@ with settled_bills as (
         due_date,
         greatest(total_amount, 0) as amount_due,
         paid_in_full_date
-    from {{ ref('fct_bill_settlement') }}
+    from {{ ref('int_credit__bill_settlement') }}
     where total_amount > 0
 ),
 
