@@ -4,8 +4,8 @@
         staging_checked_rows(source('cis', 'bills'), columns=[...], unique_keys=[[...], ...])
 
     and gets one row per raw row: the typed columns (raw names), _source_file, _source_row
-    (1-based data row within its file), _record_key, _raw_record (the raw text as JSON) and
-    _failed_rules / _failed_columns / _failure_details (NULL when the row passes, else every
+    (1-based data row within its file), and for a row that fails a rule _record_key, _raw_record
+    (the raw text as JSON) and _failed_rules / _failed_columns / _failure_details (NULL when the row passes, else every
     failed rule joined by "; ", position by position). The staged model keeps the rows with no
     failure, the rejected model the others, so raw = staged + rejected by construction.
 
@@ -112,8 +112,50 @@
     {% do return(checks) %}
 {% endmacro %}
 
+{#- The raw columns' types as the reader delivers them: varchar from CSV, the file's own types
+    from Parquet. Read from the source's schema when dbt executes (a describe reads only headers
+    and Parquet footers); empty when compiling without a database or inside a unit test, where
+    the given rows are text. -#}
+{% macro staging_source_column_types(source_relation) %}
+    {% set types = {} %}
+    {% if execute and 'read_' in (source_relation | string) %}
+        {% for row in run_query('describe select * from ' ~ source_relation) %}
+            {% do types.update({row[0]: row[1] | upper}) %}
+        {% endfor %}
+    {% endif %}
+    {% do return(types) %}
+{% endmacro %}
+
+{#- The typed value straight from a Parquet column whose type already fits, or none when the
+    value must go through the text parsers. Every accepted text form round-trips through these
+    casts to the same value, so a file's rows stage alike whichever way they came. -#}
+{% macro staging_native_typed_value(column_type, source_type, name) %}
+    {% set integral = source_type in ('TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT',
+        'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT') %}
+    {% set decimal = source_type.startswith('DECIMAL') %}
+    {% set floating = source_type in ('DOUBLE', 'FLOAT') %}
+    {% if column_type == 'double' and (integral or decimal) %}
+        {% do return('cast(' ~ name ~ ' as double)') %}
+    {% elif column_type == 'double' and floating %}
+        {#- NaN and infinity are not numbers a meter reads -#}
+        {% do return('case when isfinite(' ~ name ~ ') then cast(' ~ name ~ ' as double) end') %}
+    {% elif column_type in ('money', 'power_factor') and (integral or decimal or floating) %}
+        {% do return('try_cast(' ~ name ~ ' as ' ~ staging_column_types()[column_type]['sql_type'] ~ ')') %}
+    {% elif column_type == 'integer' and integral %}
+        {% do return('try_cast(' ~ name ~ ' as integer)') %}
+    {% elif column_type == 'date' and source_type == 'DATE' %}
+        {% do return(name) %}
+    {% elif column_type == 'timestamp' and source_type.startswith('TIMESTAMP') and 'TIME ZONE' not in source_type %}
+        {% do return('cast(' ~ name ~ ' as timestamp)') %}
+    {% elif column_type == 'boolean' and source_type == 'BOOLEAN' %}
+        {% do return(name) %}
+    {% endif %}
+    {% do return(none) %}
+{% endmacro %}
+
 {% macro staging_checked_rows(source_relation, columns, unique_keys) %}
 {%- set column_types = staging_column_types() -%}
+{%- set source_types = staging_source_column_types(source_relation) -%}
 {%- set grain = unique_keys[0] -%}
 {%- set checks = [] -%}
 {%- for column in columns -%}
@@ -130,81 +172,129 @@
     )) -%}
 {%- endfor %}
 
-with raw_rows as (
-    {#- The typed-empty prototype makes every declared column exist even when no raw file does
-        (optional exports) or a file lacks a column; file_row_number comes from Parquet,
-        ordinality from CSV (DuckDB numbers CSV rows across the glob in file order). -#}
+{#- Speed matters here: the daily readings are tens of millions of rows, so every row is read,
+    typed and checked in one stream and written once. Parquet columns whose type already fits are
+    taken as they are; text goes through the parsers. The costly extras run only for the rows
+    that need them: the raw record as JSON and the failure lists for rejected rows only, ranking
+    for rows whose key occurs more than once. No wide intermediate result is read twice (DuckDB
+    would buffer it): the per-file CSV row offsets and the repeated keys come from narrow reads
+    of the key columns. -#}
+with raw_rows as not materialized (
+    {#- The untyped-empty prototype makes every declared column exist even when no raw file does
+        (optional exports) or a file lacks a column, without changing the types a file brings;
+        file_row_number comes from Parquet, ordinality from CSV (DuckDB numbers CSV rows across
+        the glob in file order). -#}
     select
         {%- for column in columns %}
-        cast({{ column['name'] }} as varchar) as {{ column['name'] }},
+        {{ column['name'] }},
         {%- endfor %}
         cast(filename as varchar) as _source_file,
-        coalesce(
-            cast(file_row_number as bigint) + 1,
-            cast(ordinality as bigint) - min(cast(ordinality as bigint)) over (partition by filename) + 1
-        ) as _source_row
+        cast(ordinality as bigint) as _ordinality,
+        cast(file_row_number as bigint) + 1 as _parquet_row
     from (
         select
             {%- for column in columns %}
-            cast(null as varchar) as {{ column['name'] }},
+            null as {{ column['name'] }},
             {%- endfor %}
-            cast(null as varchar) as filename,
-            cast(null as bigint) as ordinality,
-            cast(null as varchar) as file_row_number
+            null as filename,
+            null as ordinality,
+            null as file_row_number
         where false
         union all by name
         select * from {{ source_relation }}
     ) as raw_files
 ),
 
-trimmed_rows as (
+csv_file_offsets as not materialized (
+    {#- CSV rows are numbered across the glob: a file's rows start after the previous files'. -#}
     select
-        {%- for column in columns %}
-        nullif(regexp_replace({{ column['name'] }}, '^[\s　]+|[\s　]+$', '', 'g'), '') as {{ column['name'] }},
-        {%- endfor %}
         _source_file,
-        _source_row,
-        cast(json_object(
-            {%- for column in columns %}
-            '{{ column['name'] }}', {{ column['name'] }}{{ ',' if not loop.last }}
-            {%- endfor %}
-        ) as varchar) as _raw_record
+        min(_ordinality) - 1 as _ordinality_offset
     from raw_rows
+    where _ordinality is not null
+    group by _source_file
 ),
 
-typed_rows as (
+typed_rows as not materialized (
     select
-        trimmed_rows.*,
         {%- for column in columns %}
-        {{ staging_typed_value(column.get('type', 'text'), column['name']) }} as {{ column['name'] }}__typed,
+        {%- set native = staging_native_typed_value(column.get('type', 'text'), source_types.get(column['name'], 'VARCHAR'), 'raw_rows.' ~ column['name']) %}
+        {%- if native %}
+        raw_rows.{{ column['name'] }},
+        {{ native }} as {{ column['name'] }}__typed,
+        {%- else %}
+        {#- text: the trimmed text (NULL when empty) is what the checks read; the raw text is kept
+            for the rejected rows' raw record #}
+        {{ staging_trimmed_text('cast(raw_rows.' ~ column['name'] ~ ' as varchar)') }} as {{ column['name'] }},
+        {{ staging_typed_value(column.get('type', 'text'), staging_trimmed_text('cast(raw_rows.' ~ column['name'] ~ ' as varchar)')) }} as {{ column['name'] }}__typed,
+        cast(raw_rows.{{ column['name'] }} as varchar) as {{ column['name'] }}__raw,
+        {%- endif %}
         {%- endfor %}
-        concat_ws('|', {{ grain | join(', ') }}) as _record_key
-    from trimmed_rows
+        raw_rows._source_file,
+        coalesce(raw_rows._parquet_row, raw_rows._ordinality - csv_file_offsets._ordinality_offset)
+            as _source_row
+    from raw_rows
+    left join csv_file_offsets
+        on raw_rows._source_file = csv_file_offsets._source_file
 ),
+
+{%- for key in unique_keys %}
+{%- set key_index = loop.index -%}
+{%- set key_typed = [] -%}{%- for key_column in key -%}{%- do key_typed.append(key_column ~ '__typed') -%}{%- endfor %}
+{%- set key_types = {} -%}{%- for column in columns if column['name'] in key -%}{%- do key_types.update({column['name']: column.get('type', 'text')}) -%}{%- endfor %}
+
+repeated_keys_{{ key_index }} as (
+    {#- Groups of rows that may share a key; only their rows are ranked below. -#}
+    select {{ staging_key_group(key, key_types) }} as _key_group
+    from typed_rows
+    where {{ key_typed | join(' is not null and ') }} is not null
+    group by _key_group
+    having {{ staging_key_group_repeats(key, key_types) }}
+),
+
+repeated_key_ranks_{{ key_index }} as (
+    {#- the first raw row by file and row number keeps the key; the later ones are duplicates -#}
+    select
+        typed_rows._source_file,
+        typed_rows._source_row,
+        row_number() over keyed_rows as _duplicate_rank,
+        first_value(typed_rows._source_row) over keyed_rows as _first_row,
+        first_value(typed_rows._source_file) over keyed_rows as _first_file
+    from typed_rows
+    semi join repeated_keys_{{ key_index }}
+        on {{ staging_key_group(key, key_types, 'typed_rows.') }} = repeated_keys_{{ key_index }}._key_group
+    where {% for key_column in key_typed %}typed_rows.{{ key_column }} is not null{{ ' and ' if not loop.last }}{% endfor %}
+    window keyed_rows as (
+        partition by {% for key_column in key_typed %}typed_rows.{{ key_column }}{{ ', ' if not loop.last }}{% endfor %}
+        order by typed_rows._source_file, typed_rows._source_row
+    )
+),
+{%- endfor %}
 
 checked_values as (
     select
         typed_rows.*,
         {%- for key in unique_keys %}
-        {%- set key_typed = [] -%}{%- for key_column in key -%}{%- do key_typed.append(key_column ~ '__typed') -%}{%- endfor %}
-        case when {{ key_typed | join(' is not null and ') }} is not null then
-            row_number() over (partition by {{ key_typed | join(', ') }} order by _source_file, _source_row)
-        end as _duplicate_rank_{{ loop.index }},
-        first_value(_source_row) over (partition by {{ key_typed | join(', ') }} order by _source_file, _source_row)
-            as _first_row_{{ loop.index }},
-        first_value(_source_file) over (partition by {{ key_typed | join(', ') }} order by _source_file, _source_row)
-            as _first_file_{{ loop.index }}{{ ',' if not loop.last }}
+        repeated_key_ranks_{{ loop.index }}._duplicate_rank as _duplicate_rank_{{ loop.index }},
+        repeated_key_ranks_{{ loop.index }}._first_row as _first_row_{{ loop.index }},
+        repeated_key_ranks_{{ loop.index }}._first_file as _first_file_{{ loop.index }}{{ ',' if not loop.last }}
         {%- endfor %}
     from typed_rows
+    {%- for key in unique_keys %}
+    left join repeated_key_ranks_{{ loop.index }}
+        on typed_rows._source_file = repeated_key_ranks_{{ loop.index }}._source_file
+        and typed_rows._source_row = repeated_key_ranks_{{ loop.index }}._source_row
+    {%- endfor %}
 ),
 
 failed_checks as (
-    {#- each check evaluated once; the three failure lists below only read these flags -#}
+    {#- each check evaluated once; the failure lists below only read these flags -#}
     select
         checked_values.*,
         {%- for check in checks %}
-        coalesce({{ check[0] }}, false) as _failed_check_{{ loop.index }}{{ ',' if not loop.last }}
+        coalesce({{ check[0] }}, false) as _failed_check_{{ loop.index }},
         {%- endfor %}
+        {% for check in checks %}coalesce({{ check[0] }}, false){{ ' or ' if not loop.last }}{% endfor %} as _is_rejected
     from checked_values
 ),
 
@@ -215,17 +305,61 @@ final as (
         {%- endfor %}
         _source_file,
         _source_row,
-        _record_key,
-        _raw_record,
+        case when _is_rejected then concat_ws('|', {{ grain | join(', ') }}) end as _record_key,
+        case when _is_rejected then cast(json_object(
+            {%- for column in columns %}
+            {%- set native = staging_native_typed_value(column.get('type', 'text'), source_types.get(column['name'], 'VARCHAR'), column['name']) %}
+            '{{ column['name'] }}', {{ 'cast(' ~ column['name'] ~ ' as varchar)' if native else column['name'] ~ '__raw' }}{{ ',' if not loop.last }}
+            {%- endfor %}
+        ) as varchar) end as _raw_record,
         {%- for output_name, check_part in [('_failed_rules', 1), ('_failed_columns', 2), ('_failure_details', 3)] %}
-        nullif(concat_ws('; ',
+        case when _is_rejected then concat_ws('; ',
             {%- for check in checks %}
             case when _failed_check_{{ loop.index }} then {{ check[check_part] }} end{{ ',' if not loop.last }}
             {%- endfor %}
-        ), '') as {{ output_name }}{{ ',' if not loop.last }}
+        ) end as {{ output_name }}{{ ',' if not loop.last }}
         {%- endfor %}
     from failed_checks
 )
 
 select * from final
 {% endmacro %}
+
+{#- Finding duplicate keys without grouping by every key (tens of millions of distinct keys cost
+    seconds): a key with one date column, like a customer's daily reading, is grouped by its
+    other columns and a 64-day block, collecting the days seen as bits; a block whose row count
+    exceeds its distinct days holds a duplicate. Other keys group by a 64-bit hash. Either way a
+    group only marks rows as candidates: the ranking compares the keys themselves, so a hash
+    collision or a shared bit costs a little ranking, never a wrong result. -#}
+{% macro staging_key_date_column(key, key_types) %}
+    {% set date_columns = [] %}
+    {% for key_column in key if key_types[key_column] == 'date' %}{% do date_columns.append(key_column) %}{% endfor %}
+    {% do return(date_columns[0] if date_columns | length == 1 and key | length > 1 else none) %}
+{% endmacro %}
+
+{% macro staging_key_group(key, key_types, prefix='') -%}
+{%- set date_column = staging_key_date_column(key, key_types) -%}
+{%- if date_column -%}
+    {%- set others = [] -%}{%- for key_column in key if key_column != date_column -%}{%- do others.append(prefix ~ key_column ~ '__typed') -%}{%- endfor -%}
+    hash({{ others | join(', ') }}, ({{ prefix ~ date_column }}__typed - date '2000-01-01') // 64)
+{%- else -%}
+    {%- set typed = [] -%}{%- for key_column in key -%}{%- do typed.append(prefix ~ key_column ~ '__typed') -%}{%- endfor -%}
+    hash({{ typed | join(', ') }})
+{%- endif -%}
+{%- endmacro %}
+
+{% macro staging_key_group_repeats(key, key_types) -%}
+{%- set date_column = staging_key_date_column(key, key_types) -%}
+{%- if date_column -%}
+    count(*) > bit_count(bit_or(1::ubigint << ((({{ date_column }}__typed - date '2000-01-01') % 64 + 64) % 64)::ubigint))
+{%- else -%}
+    count(*) > 1
+{%- endif -%}
+{%- endmacro %}
+
+{#- Trimmed text, NULL when empty: the regex class [\s　] (ASCII whitespace and the full-width
+    space U+3000) goes from both ends. RE2's anchored replace costs about a plain copy, less than
+    any test for whether a value needs it. -#}
+{% macro staging_trimmed_text(text_sql) -%}
+nullif(regexp_replace({{ text_sql }}, '^[\s　]+|[\s　]+$', '', 'g'), '')
+{%- endmacro %}
