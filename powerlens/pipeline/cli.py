@@ -30,6 +30,10 @@ def register(subparsers) -> None:
     parser.add_argument("--max-rejected-share", type=float, default=None,
                         help="error when more than this share of a table's raw rows is rejected "
                              f"(default {GateSettings().rejected_share_error})")
+    parser.add_argument("--exclude-scoring", action="store_true",
+                        help="build the SQL warehouse only: leave out the Python churn and value "
+                             "scoring models and the marts that read them (benchmarks, a quick "
+                             "rebuild after a staging fix)")
     parser.add_argument("--keep-runs", type=int, default=5,
                         help="run folders (logs, data docs) to keep (default 5)")
     parser.add_argument("--debug", action="store_true",
@@ -51,7 +55,8 @@ def run_command(args: argparse.Namespace) -> int:
     if args.max_rejected_share is not None:
         settings = GateSettings(rejected_share_error=args.max_rejected_share)
     options = RunOptions(raw_dir=args.raw, warehouse_dir=args.warehouse, encodings=encodings,
-                         as_of=args.as_of, settings=settings, keep_runs=args.keep_runs)
+                         as_of=args.as_of, settings=settings, keep_runs=args.keep_runs,
+                         exclude_scoring=args.exclude_scoring)
     try:
         outcome = run_pipeline(options, say=lambda line: print(line, flush=True))
     except Exception as exc:  # an internal fault: one clear line, the traceback only on request

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -21,11 +22,14 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PR_SET_PDEATHSIG = 1
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 
 # The build is cut in two at the gate. Step one builds the seeds and staging and runs only the
 # tests whose every parent it built ("cautious"); step two builds the rest and runs every test
 # it can now build, including tests that mix staging and later models ("buildable").
 STAGING_SELECTION = ["resource_type:seed", "staging"]
+# The Python scoring models and everything that reads them (`powerlens run --exclude-scoring`).
+SCORING_SELECTION = ["path:models/python+"]
 
 
 @dataclass(frozen=True)
@@ -53,8 +57,14 @@ def dbt_executable() -> str:
 
 
 def run_dbt(args: list[str], *, build_db: Path, run_dir: Path, dbt_vars: dict[str, str],
-            log_name: str) -> DbtResult:
-    """Run one dbt command against the run's build file; its output goes to a log file."""
+            log_name: str, parse_cache: Path | None = None) -> DbtResult:
+    """Run one dbt command against the run's build file; its output goes to a log file.
+
+    ``parse_cache`` keeps dbt's parsed project between runs: it is copied into the run's target
+    folder before dbt starts and back after, so dbt re-parses only what changed (nothing, when
+    the project files and vars are the same). The node timings of each command are kept as
+    ``<log_name>_run_results.json`` in the run folder.
+    """
     env = {
         **os.environ,
         "POWERLENS_DB": str(build_db),
@@ -63,13 +73,24 @@ def run_dbt(args: list[str], *, build_db: Path, run_dir: Path, dbt_vars: dict[st
     }
     command = [dbt_executable(), *args, "--vars", json.dumps(dbt_vars)]
     log_path = run_dir / f"{log_name}.log"
-    run_results = run_dir / "target" / "run_results.json"
+    target = run_dir / "target"
+    run_results = target / "run_results.json"
     # a command that fails before running any node leaves the previous command's results
     run_results.unlink(missing_ok=True)
+    target_cache = target / PARTIAL_PARSE_FILE
+    if parse_cache is not None and parse_cache.exists() and not target_cache.exists():
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(parse_cache, target_cache)
     with log_path.open("w", encoding="utf-8") as log:
         completed = subprocess.run(command, cwd=REPO_ROOT, env=env, stdout=log,
                                    stderr=subprocess.STDOUT, preexec_fn=_die_with_parent,
                                    check=False)
+    if parse_cache is not None and target_cache.exists():
+        temporary = parse_cache.with_name(parse_cache.name + ".new")
+        shutil.copyfile(target_cache, temporary)
+        os.replace(temporary, parse_cache)
+    if run_results.exists():
+        shutil.copyfile(run_results, run_dir / f"{log_name}_run_results.json")
     return DbtResult(command, completed.returncode, log_path,
                      failed_nodes(run_results) if completed.returncode else [])
 

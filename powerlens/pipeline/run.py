@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import os
 import secrets
 import shutil
 from dataclasses import asdict, dataclass, field
@@ -23,7 +24,12 @@ from powerlens.quality.store import RunRecord, previous_metrics, write_history
 from powerlens.quality.suites import GateSettings
 
 RUNS_DIR = "runs"
-BUILD_FILE = "build.duckdb"
+# named like the published file: dbt-duckdb names the database after the file, and the views'
+# SQL names it, so the views must read the same after the swap
+BUILD_FILE = publish.PUBLISHED_FILE
+CURRENT_RUN_LINK = "current"
+# dbt's parse of the project, kept from run to run (partial parsing); see dbt.run_dbt
+PARSE_CACHE_FILE = "partial_parse.msgpack"
 
 EXIT_OK = 0
 EXIT_PREFLIGHT = 2
@@ -50,6 +56,8 @@ class RunOptions:
     as_of: dt.date | None = None
     settings: GateSettings = field(default_factory=GateSettings)
     keep_runs: int = 5
+    # build the SQL warehouse only: leave out the Python scoring models and what reads them
+    exclude_scoring: bool = False
 
 
 @dataclass
@@ -125,9 +133,13 @@ def _run_steps(options: RunOptions, raw_dir: Path, warehouse_dir: Path, run_dir:
     raw_preflight.normalise(report, raw_dir, run_raw_dir)
     record.save(run_dir)
 
-    dbt_vars = {"raw_dir": str(run_raw_dir)}
-    if options.as_of is not None:
-        dbt_vars["as_of_date"] = options.as_of.isoformat()
+    # dbt re-parses the whole project whenever a var or the profile's file path differs from its
+    # last parse, so every run hands dbt the same ones: the raw folder and the build file under
+    # the fixed link runs/current to this run's folder (runs take turns under the lock), and the
+    # as-of date, which changes at most once a day
+    current_run = _link_current_run(warehouse_dir, run_dir)
+    dbt_vars = {"raw_dir": str(current_run / run_raw_dir.name),
+                "as_of_date": (options.as_of or dt.date.today()).isoformat()}
 
     say(f"[{record.run_id}] dbt: seeds and staging into {build_db}")
     _dbt_step("staging", EXIT_STAGING, "seeds and staging",
@@ -152,8 +164,9 @@ def _run_steps(options: RunOptions, raw_dir: Path, warehouse_dir: Path, run_dir:
                         + f"\n  data docs: {record.data_docs}")
 
     say(f"[{record.run_id}] dbt: intermediate models, marts and Python models")
+    excluded = [*dbt.STAGING_SELECTION, *(dbt.SCORING_SELECTION if options.exclude_scoring else [])]
     _dbt_step("marts", EXIT_BUILD, "intermediate models and marts",
-              ["--exclude", *dbt.STAGING_SELECTION, "--indirect-selection", "buildable"],
+              ["--exclude", *excluded, "--indirect-selection", "buildable"],
               build_db=build_db, run_dir=run_dir, dbt_vars=dbt_vars)
 
     say(f"[{record.run_id}] publishing")
@@ -163,6 +176,16 @@ def _run_steps(options: RunOptions, raw_dir: Path, warehouse_dir: Path, run_dir:
     record.message = f"{len(warnings)} warning(s)"
     write_history(build_db, published_db, warehouse_dir / RUNS_DIR, record)
     publish.swap_in(build_db, export_dir, warehouse_dir)
+
+
+def _link_current_run(warehouse_dir: Path, run_dir: Path) -> Path:
+    """Point the fixed link ``runs/current`` at this run's folder and return the link."""
+    link = warehouse_dir / RUNS_DIR / CURRENT_RUN_LINK
+    temporary = link.with_name(CURRENT_RUN_LINK + ".new")
+    temporary.unlink(missing_ok=True)
+    os.symlink(run_dir.name, temporary)
+    os.replace(temporary, link)
+    return link
 
 
 def _check_published_readable(published_db: Path) -> None:
@@ -181,8 +204,10 @@ def _check_published_readable(published_db: Path) -> None:
 def _dbt_step(stage: str, exit_code: int, what: str, selection: list[str], *, build_db: Path,
               run_dir: Path, dbt_vars: dict[str, str]) -> None:
     """`dbt build` of one side of the gate into the run's build file; a failure stops the run."""
-    result = dbt.run_dbt(["build", *selection], build_db=build_db, run_dir=run_dir,
-                         dbt_vars=dbt_vars, log_name=f"dbt_{stage}")
+    current_build = run_dir.parent / CURRENT_RUN_LINK / build_db.name
+    result = dbt.run_dbt(["build", *selection], build_db=current_build, run_dir=run_dir,
+                         dbt_vars=dbt_vars, log_name=f"dbt_{stage}",
+                         parse_cache=run_dir.parent / PARSE_CACHE_FILE)
     if not result.ok:
         raise RunFailed(stage, exit_code, _dbt_failure(what, result))
 
@@ -210,6 +235,6 @@ def _dbt_failure(step: str, result: dbt.DbtResult) -> str:
 
 def _prune_runs(runs_dir: Path, keep: int) -> None:
     """Keep the last ``keep`` run folders (their logs and data docs); older ones go."""
-    runs = sorted(path for path in runs_dir.iterdir() if path.is_dir())
+    runs = sorted(path for path in runs_dir.iterdir() if path.is_dir() and not path.is_symlink())
     for old in runs[:-keep] if keep > 0 else []:
         shutil.rmtree(old, ignore_errors=True)
