@@ -178,44 +178,11 @@
     that need them: the raw record as JSON and the failure lists for rejected rows only, ranking
     for rows whose key occurs more than once. No wide intermediate result is read twice (DuckDB
     would buffer it): the per-file CSV row offsets and the repeated keys come from narrow reads
-    of the key columns. -#}
-with raw_rows as not materialized (
-    {#- The untyped-empty prototype makes every declared column exist even when no raw file does
-        (optional exports) or a file lacks a column, without changing the types a file brings;
-        file_row_number comes from Parquet, ordinality from CSV (DuckDB numbers CSV rows across
-        the glob in file order). -#}
-    select
-        {%- for column in columns %}
-        {{ column['name'] }},
-        {%- endfor %}
-        cast(filename as varchar) as _source_file,
-        cast(ordinality as bigint) as _ordinality,
-        cast(file_row_number as bigint) + 1 as _parquet_row
-    from (
-        select
-            {%- for column in columns %}
-            null as {{ column['name'] }},
-            {%- endfor %}
-            null as filename,
-            null as ordinality,
-            null as file_row_number
-        where false
-        union all by name
-        select * from {{ source_relation }}
-    ) as raw_files
-),
-
-csv_file_offsets as not materialized (
-    {#- CSV rows are numbered across the glob: a file's rows start after the previous files'. -#}
-    select
-        _source_file,
-        min(_ordinality) - 1 as _ordinality_offset
-    from raw_rows
-    where _ordinality is not null
-    group by _source_file
-),
-
-typed_rows as not materialized (
+    of the raw files. -#}
+{#- One raw read, typed: a subquery written out where it is used rather than a CTE used three
+    times, which DuckDB would buffer whole (tens of millions of wide rows) before reading it.
+    Each copy reads only the columns it needs: the key checks below read the key columns. -#}
+{%- set typed_rows_sql -%}
     select
         {%- for column in columns %}
         {%- set native = staging_native_typed_value(column.get('type', 'text'), source_types.get(column['name'], 'VARCHAR'), 'raw_rows.' ~ column['name']) %}
@@ -233,9 +200,49 @@ typed_rows as not materialized (
         raw_rows._source_file,
         coalesce(raw_rows._parquet_row, raw_rows._ordinality - csv_file_offsets._ordinality_offset)
             as _source_row
-    from raw_rows
-    left join csv_file_offsets
+    from (
+        {#- The untyped-empty prototype makes every declared column exist even when no raw file
+            does (optional exports) or a file lacks a column, without changing the types a file
+            brings; file_row_number comes from Parquet, ordinality from CSV (DuckDB numbers CSV
+            rows across the glob in file order). -#}
+        select
+            {%- for column in columns %}
+            {{ column['name'] }},
+            {%- endfor %}
+            cast(filename as varchar) as _source_file,
+            cast(ordinality as bigint) as _ordinality,
+            cast(file_row_number as bigint) + 1 as _parquet_row
+        from (
+            select
+                {%- for column in columns %}
+                null as {{ column['name'] }},
+                {%- endfor %}
+                null as filename,
+                null as ordinality,
+                null as file_row_number
+            where false
+            union all by name
+            select * from {{ source_relation }}
+        ) as raw_files
+    ) as raw_rows
+    left join (
+        {#- CSV rows are numbered across the glob: a file's rows start after the previous files' -#}
+        select
+            cast(filename as varchar) as _source_file,
+            min(cast(ordinality as bigint)) - 1 as _ordinality_offset
+        from (
+            select null as filename, null as ordinality where false
+            union all by name
+            select * from {{ source_relation }}
+        ) as raw_files
+        where ordinality is not null
+        group by all
+    ) as csv_file_offsets
         on raw_rows._source_file = csv_file_offsets._source_file
+{%- endset %}
+
+with typed_rows as (
+    {{ typed_rows_sql }}
 ),
 
 {%- for key in unique_keys %}
@@ -246,7 +253,7 @@ typed_rows as not materialized (
 repeated_keys_{{ key_index }} as (
     {#- Groups of rows that may share a key; only their rows are ranked below. -#}
     select {{ staging_key_group(key, key_types) }} as _key_group
-    from typed_rows
+    from ({{ typed_rows_sql }}) as typed_rows
     where {{ key_typed | join(' is not null and ') }} is not null
     group by _key_group
     having {{ staging_key_group_repeats(key, key_types) }}
@@ -260,7 +267,7 @@ repeated_key_ranks_{{ key_index }} as (
         row_number() over keyed_rows as _duplicate_rank,
         first_value(typed_rows._source_row) over keyed_rows as _first_row,
         first_value(typed_rows._source_file) over keyed_rows as _first_file
-    from typed_rows
+    from ({{ typed_rows_sql }}) as typed_rows
     semi join repeated_keys_{{ key_index }}
         on {{ staging_key_group(key, key_types, 'typed_rows.') }} = repeated_keys_{{ key_index }}._key_group
     where {% for key_column in key_typed %}typed_rows.{{ key_column }} is not null{{ ' and ' if not loop.last }}{% endfor %}
