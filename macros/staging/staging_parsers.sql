@@ -75,9 +75,12 @@ case
 end
 {%- endmacro %}
 
-{#- A billing month YYYY-MM (or YYYY/MM, YYYYMM) as the first day of that month. -#}
+{#- A billing month YYYY-MM (or YYYY/MM, YYYYMM) as the first day of that month. ISO YYYY-MM is
+    the fast path. -#}
 {% macro staging_parse_month(text_sql) -%}
 case
+    when regexp_full_match({{ text_sql }}, '\d{4}-\d{2}')
+        then try_cast({{ text_sql }} || '-01' as date)
     when regexp_full_match({{ staging_halfwidth(text_sql) }}, '\d{4}-\d{1,2}|\d{4}/\d{1,2}|\d{6}')
         then cast(try_strptime({{ staging_halfwidth(text_sql) }}, ['%Y-%m', '%Y/%m', '%Y%m']) as date)
 end
