@@ -1,9 +1,9 @@
-from powerlens.scoring.churn import feature_importance
+from powerlens.scoring import artefact
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    frame = dbt.ref("py_churn_snapshot_features").order("snapshot_date, customer_id").df()
-    return feature_importance(frame,
-                              window_months=int(dbt.config.get("churn_window_months")),
-                              seed=int(dbt.config.get("churn_random_seed")))
+    # read from the model artefact the metrics table was measured for (trained or reused)
+    training, metadata = artefact.load_built(dbt.ref("py_churn_model_metrics").df(),
+                                             dbt.config.get("churn_model_dir"), session)
+    return artefact.with_version(training.importance, metadata)

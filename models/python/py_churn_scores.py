@@ -1,13 +1,18 @@
+from powerlens.scoring import artefact
 from powerlens.scoring.churn import score_current_snapshot
+from powerlens.scoring.features import typed_frame
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    return score_current_snapshot(
-        frame=dbt.ref("py_churn_snapshot_features").order("snapshot_date, customer_id").df(),
-        metrics=dbt.ref("py_churn_model_metrics").df(),
-        importance=dbt.ref("py_churn_feature_importance").df(),
-        seed=int(dbt.config.get("churn_random_seed")),
-        high_threshold=float(dbt.config.get("churn_high_risk_threshold")),
-        medium_threshold=float(dbt.config.get("churn_medium_risk_threshold")),
-    )
+    dbt.ref("py_churn_feature_importance")  # scored after the importance table is written
+    training, metadata = artefact.load_built(dbt.ref("py_churn_model_metrics").df(),
+                                             dbt.config.get("churn_model_dir"), session)
+    features = dbt.ref("py_churn_snapshot_features")
+    current_snapshot = features.aggregate("max(snapshot_date)").fetchall()[0][0]
+    current = typed_frame(features.filter(f"snapshot_date = DATE '{current_snapshot}'")
+                          .order("customer_id").df())
+    scores = score_current_snapshot(current, training,
+                                    float(dbt.config.get("churn_high_risk_threshold")),
+                                    float(dbt.config.get("churn_medium_risk_threshold")))
+    return artefact.with_version(scores, metadata)

@@ -15,13 +15,18 @@ no model could be judged on held-out churn.
 """
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass, field
+
 import numpy as np
 import pandas as pd
-from sklearn.inspection import permutation_importance
+from threadpoolctl import threadpool_limits
 
 from powerlens.scoring.features import CATEGORICAL_FEATURES, NUMERIC_FEATURES
-from powerlens.scoring.models import (MODEL_NAMES, NotEnoughData, classification_metrics,
-                                      fit_model, predict_probability)
+from powerlens.scoring.models import NotEnoughData, classification_metrics, predict_probability
+from powerlens.scoring.training import (BOOTSTRAP_METRICS, WAREHOUSE_MODELS, bootstrap_intervals,
+                                        fit_calibrated, pooled_metrics,
+                                        weighted_average_precision)
 
 DRIVER_COUNT = 3
 # drivers are looked for among this many of the chosen model's most important features
@@ -77,7 +82,16 @@ METRICS_DTYPES = {
     "train_rows": "Int64", "train_positive": "Int64", "operating_threshold": "float64",
     **{column: "float64" for column in METRIC_COLUMNS},
     "n_rows": "Int64", "n_positive": "Int64", "n_flagged": "Int64", "positive_rate": "float64",
-    "evaluation_status": "string", "evaluation_note": "string", "is_chosen": "boolean",
+    **{f"{m}_ci_{end}": "float64" for m in BOOTSTRAP_METRICS for end in ("low", "high")},
+    "evaluation_status": "string", "evaluation_note": "string", "hyperparameters": "string",
+    "is_chosen": "boolean",
+}
+SUMMARY_DTYPES = {
+    "model_name": "string", "evaluation_snapshots": "Int64", "evaluated_rows": "Int64",
+    "churned_rows": "Int64", "no_skill_pr_auc": "float64",
+    **{f"pooled_{m}": "float64" for m in BOOTSTRAP_METRICS},
+    **{f"pooled_{m}_ci_{end}": "float64" for m in BOOTSTRAP_METRICS for end in ("low", "high")},
+    "hyperparameters": "string", "is_chosen": "boolean",
 }
 IMPORTANCE_DTYPES = {"model_name": "string", "evaluation_snapshot": "datetime64[us]",
                      "feature": "string", "importance": "float64", "importance_std": "float64",
@@ -99,11 +113,6 @@ def out_of_time_split(frame: pd.DataFrame, evaluation_snapshot, window_months: i
     evaluation_snapshot = pd.Timestamp(evaluation_snapshot)
     label_known = rows["snapshot_date"] + pd.DateOffset(months=window_months) <= evaluation_snapshot
     return rows.loc[label_known], rows.loc[rows["snapshot_date"] == evaluation_snapshot]
-
-
-def _fit(name: str, rows: pd.DataFrame, seed: int):
-    return fit_model(name, rows, rows["churned"].astype(int), NUMERIC_FEATURES,
-                     CATEGORICAL_FEATURES, seed, groups=rows["customer_id"])
 
 
 def _typed(records: list[dict], dtypes: dict[str, str]) -> pd.DataFrame:
@@ -155,97 +164,217 @@ def _no_labelled_snapshot_note(frame: pd.DataFrame, window_months: int) -> str:
             "a longer history is needed to train or evaluate a model")
 
 
-def evaluate_out_of_time(frame: pd.DataFrame, window_months: int, periods: int,
-                         threshold: float, seed: int) -> pd.DataFrame:
-    """One row per model and evaluation snapshot with the metrics of ``classification_metrics``.
+@dataclass
+class TrainingSettings:
+    window_months: int = 3
+    periods: int = 3
+    threshold: float = 0.05
+    seed: int = 42
+    max_training_rows: int = 60_000
+    bootstrap_repeats: int = 200
+    importance_rows: int = 5_000
+    importance_repeats: int = 3
+    models: tuple[str, ...] = WAREHOUSE_MODELS
 
-    ``evaluation_status`` says whether the row was evaluated; otherwise the metrics are empty
-    and ``evaluation_note`` says why (with one row per model and no snapshot when nothing is
-    labelled at all).
-    """
+    def fingerprint(self) -> dict:
+        """What an artefact must share with this build to be reused."""
+        return {"window_months": self.window_months, "periods": self.periods,
+                "models": list(self.models), "numeric_features": NUMERIC_FEATURES,
+                "categorical_features": CATEGORICAL_FEATURES}
+
+
+@dataclass
+class ChurnTraining:
+    """Everything one training run produces; saved as the model artefact."""
+    metrics: pd.DataFrame
+    summary: pd.DataFrame
+    importance: pd.DataFrame
+    chosen: str | None
+    model: object | None = None
+    baseline: dict = field(default_factory=dict)
+    driver_candidates: list = field(default_factory=list)
+    training_window: dict = field(default_factory=dict)
+    fit_info: dict = field(default_factory=dict)
+
+
+def _fit(name: str, rows: pd.DataFrame, settings: TrainingSettings, candidates=None):
+    return fit_calibrated(name, rows, rows["churned"].astype(int).to_numpy(), NUMERIC_FEATURES,
+                          CATEGORICAL_FEATURES, settings.seed, settings.max_training_rows,
+                          candidates)
+
+
+def _importance_sample(test: pd.DataFrame, rows: int, seed: int):
+    """The evaluation rows (at most ``rows``: every churner up to half, stayers sampled) and
+    the weights that give the sample the snapshot's class mix."""
+    labels = test["churned"].astype(int).to_numpy()
+    if len(test) <= rows:
+        return test, np.ones(len(test))
+    positives = int(labels.sum())
+    rate_positive = min(1.0, (rows / 2) / max(positives, 1))
+    rate_negative = min(1.0, (rows - positives * rate_positive) / max(len(labels) - positives, 1))
+    rates = np.where(labels == 1, rate_positive, rate_negative)
+    keep = np.random.default_rng(seed).random(len(labels)) < rates
+    return test.iloc[np.flatnonzero(keep)], 1.0 / rates[keep]
+
+
+def _permutation_rows(name, model, test, snapshot, settings: TrainingSettings) -> list[dict]:
+    sample, weights = _importance_sample(test, settings.importance_rows, settings.seed)
+    features = NUMERIC_FEATURES + CATEGORICAL_FEATURES
+    labels = sample["churned"].astype(int).to_numpy()
+    reference = weighted_average_precision(labels, predict_probability(model, sample), weights)
+    rng = np.random.default_rng(settings.seed)
     records = []
-    snapshots = evaluation_snapshots(frame, periods)
+    for feature in features:
+        drops = []
+        for _ in range(settings.importance_repeats):
+            shuffled = sample.copy()
+            shuffled[feature] = sample[feature].to_numpy()[rng.permutation(len(sample))]
+            drops.append(reference - weighted_average_precision(
+                labels, predict_probability(model, shuffled), weights))
+        records.append({"model_name": name, "evaluation_snapshot": snapshot, "feature": feature,
+                        "importance": float(np.mean(drops)), "importance_std": float(np.std(drops))})
+    return records
+
+
+def train_churn_models(frame: pd.DataFrame, settings: TrainingSettings) -> ChurnTraining:
+    """See ``_train_churn_models``; OpenMP (histogram gradient boosting) runs on one thread,
+    because on a shared 2-core machine its spinning threads made fits and predictions up to
+    20 times slower."""
+    with threadpool_limits(limits=1, user_api="openmp"):
+        return _train_churn_models(frame, settings)
+
+
+def _train_churn_models(frame: pd.DataFrame, settings: TrainingSettings) -> ChurnTraining:
+    """Out-of-time evaluation, model choice, importance and the final model, each model fitted
+    once per evaluation period and the final model once.
+
+    For each of the latest ``periods`` labelled snapshots ``e`` every model trains on the
+    snapshots whose window closed by ``e`` and is judged on the customers active at ``e``. The
+    hyper-parameter search runs in the first period that can train (inside its training rows)
+    and its choice is kept for the later periods and the final model, so no choice depends on
+    a label after the period it is judged on. The model with the best pooled PR-AUC over the
+    evaluation months is chosen and fitted once on every labelled snapshot.
+    """
+    records, predictions, latest_models = [], {name: [] for name in settings.models}, {}
+    tuned: dict[str, dict] = {}
+    snapshots = evaluation_snapshots(frame, settings.periods)
+    threshold = settings.threshold
     if not snapshots:
-        note = _no_labelled_snapshot_note(frame, window_months)
+        note = _no_labelled_snapshot_note(frame, settings.window_months)
         records = [_not_evaluated(name, pd.NaT, None, None, threshold, NO_LABELLED_SNAPSHOT, note)
-                   for name in MODEL_NAMES]
+                   for name in settings.models]
     for snapshot in snapshots:
-        train, test = out_of_time_split(frame, snapshot, window_months)
+        train, test = out_of_time_split(frame, snapshot, settings.window_months)
         one_outcome = _one_outcome_note(test)
-        for name in MODEL_NAMES:
+        for name in settings.models:
             try:
-                model = _fit(name, train, seed)
+                model, info = _fit(name, train, settings,
+                                   [tuned[name]] if name in tuned else None)
             except NotEnoughData as shortfall:
-                note = (f"no earlier snapshot has its {window_months}-month window closed by "
-                        "this one, so there is nothing to train on" if train.empty
+                note = (f"no earlier snapshot has its {settings.window_months}-month window "
+                        "closed by this one, so there is nothing to train on" if train.empty
                         else f"training data too thin: {shortfall}")
                 records.append(_not_evaluated(name, snapshot, train, test, threshold,
                                               TOO_LITTLE_TRAINING_DATA, note))
                 continue
-            metrics = classification_metrics(test["churned"].astype(int),
-                                             predict_probability(model, test), threshold)
+            tuned.setdefault(name, info["params"])
+            labels = test["churned"].astype(int).to_numpy()
+            probability = predict_probability(model, test)
+            metrics = classification_metrics(labels, probability, threshold)
+            intervals = bootstrap_intervals(labels, probability, test["customer_id"].to_numpy(),
+                                            threshold, settings.bootstrap_repeats, settings.seed)
             records.append({
-                "model_name": name,
-                "evaluation_snapshot": snapshot,
+                "model_name": name, "evaluation_snapshot": snapshot,
                 "train_first_snapshot": train["snapshot_date"].min(),
                 "train_last_snapshot": train["snapshot_date"].max(),
-                "train_rows": len(train),
-                "train_positive": int(train["churned"].sum()),
-                "operating_threshold": threshold,
-                **metrics,
+                "train_rows": len(train), "train_positive": int(train["churned"].sum()),
+                "operating_threshold": threshold, **metrics, **intervals,
                 "evaluation_status": ONE_OUTCOME_AT_SNAPSHOT if one_outcome else EVALUATED,
                 "evaluation_note": one_outcome,
+                "hyperparameters": json.dumps(info["params"], sort_keys=True),
             })
+            if not one_outcome:
+                predictions[name].append(pd.DataFrame({
+                    "customer_id": test["customer_id"].to_numpy(), "label": labels,
+                    "probability": probability}))
+            if snapshot == snapshots[-1] and not one_outcome:
+                latest_models[name] = (model, test)
     metrics = _typed(records, {k: v for k, v in METRICS_DTYPES.items() if k != "is_chosen"})
-    chosen = choose_model(metrics)
+    summary = pooled_summary(predictions, metrics, settings)
+    chosen = choose_model(summary)
     metrics["is_chosen"] = pd.array([name == chosen for name in metrics["model_name"]],
                                     dtype="boolean")
-    return metrics
+    summary["is_chosen"] = pd.array([name == chosen for name in summary["model_name"]],
+                                    dtype="boolean")
+    importance_records = []
+    for name, (model, test) in latest_models.items():
+        importance_records += _permutation_rows(name, model, test, snapshots[-1], settings)
+    importance = _ranked_importance(importance_records)
+    training = ChurnTraining(metrics=metrics, summary=summary, importance=importance,
+                             chosen=chosen)
+    if chosen is None:
+        return training
+    rows = labelled(frame)
+    try:
+        model, info = _fit(chosen, rows, settings, [tuned[chosen]])
+    except NotEnoughData:
+        # rare: the evaluation periods held both outcomes but the final split does not
+        training.chosen = None
+        return training
+    training.model, training.fit_info = model, info
+    training.baseline = baseline_values(rows)
+    training.driver_candidates = driver_candidates(importance, chosen)
+    training.training_window = {
+        "first_snapshot": str(rows["snapshot_date"].min().date()),
+        "last_snapshot": str(rows["snapshot_date"].max().date()),
+        "rows": int(len(rows)), "churned_rows": int(rows["churned"].sum()),
+        "current_snapshot": str(frame["snapshot_date"].max().date())}
+    return training
 
 
-def choose_model(metrics: pd.DataFrame) -> str | None:
-    """The model with the higher mean PR-AUC; on a tie the simpler logistic regression.
+def pooled_summary(predictions: dict[str, list[pd.DataFrame]], metrics: pd.DataFrame,
+                   settings: TrainingSettings) -> pd.DataFrame:
+    """One row per model: metrics of all its evaluated months' predictions pooled, with
+    bootstrap intervals over customers, and the no-skill PR-AUC (the pooled churn rate)."""
+    records = []
+    for name in settings.models:
+        evaluated = metrics.loc[(metrics["model_name"] == name)
+                                & (metrics["evaluation_status"] == EVALUATED)]
+        record = {"model_name": name, "evaluation_snapshots": len(evaluated),
+                  "hyperparameters": (evaluated["hyperparameters"].iloc[0]
+                                      if len(evaluated) else None)}
+        if predictions[name]:
+            pooled = pd.concat(predictions[name], ignore_index=True)
+            values = pooled_metrics(pooled["label"], pooled["probability"], settings.threshold)
+            intervals = bootstrap_intervals(pooled["label"], pooled["probability"],
+                                            pooled["customer_id"], settings.threshold,
+                                            settings.bootstrap_repeats, settings.seed)
+            record.update({"evaluated_rows": len(pooled),
+                           "churned_rows": int(pooled["label"].sum()),
+                           "no_skill_pr_auc": float(pooled["label"].mean()),
+                           **{f"pooled_{k}": v for k, v in values.items()},
+                           **{f"pooled_{k}": v for k, v in intervals.items()}})
+        records.append(record)
+    return _typed(records, {k: v for k, v in SUMMARY_DTYPES.items() if k != "is_chosen"})
 
-    Only evaluated rows count; None when no model has a PR-AUC at all, because a model nobody
-    could check against held-out churn must not pick customers for the retention team.
+
+def choose_model(summary: pd.DataFrame) -> str | None:
+    """The model with the highest pooled out-of-time PR-AUC; on a tie the simpler one (the
+    order of ``WAREHOUSE_MODELS``: logistic regression first).
+
+    None when no model has a pooled PR-AUC, because a model nobody could check against
+    held-out churn must not pick customers for the retention team.
     """
-    evaluated = metrics.loc[metrics["pr_auc"].notna()]
+    evaluated = summary.loc[summary["pooled_pr_auc"].notna()]
     if evaluated.empty:
         return None
-    mean_pr_auc = evaluated.groupby("model_name")["pr_auc"].mean()
-    order = {name: rank for rank, name in enumerate(MODEL_NAMES)}
-    ranked = sorted(mean_pr_auc.items(), key=lambda item: (-item[1], order[item[0]]))
+    order = {name: rank for rank, name in enumerate(WAREHOUSE_MODELS)}
+    ranked = sorted(zip(evaluated["model_name"], evaluated["pooled_pr_auc"]),
+                    key=lambda item: (-item[1], order.get(item[0], 99)))
     return ranked[0][0]
 
 
-def feature_importance(frame: pd.DataFrame, window_months: int, seed: int,
-                       repeats: int = 5) -> pd.DataFrame:
-    """Permutation importance (drop in PR-AUC) of every feature on the latest evaluation period.
-
-    A model gets no rows when that period cannot measure it: no labelled snapshot, too little
-    training data, or only one outcome at the snapshot (PR-AUC undefined, so no drop either).
-    """
-    snapshots = evaluation_snapshots(frame, 1)
-    if not snapshots:
-        return _typed([], IMPORTANCE_DTYPES)
-    snapshot = snapshots[0]
-    train, test = out_of_time_split(frame, snapshot, window_months)
-    if _one_outcome_note(test):
-        return _typed([], IMPORTANCE_DTYPES)
-    features = NUMERIC_FEATURES + CATEGORICAL_FEATURES
-    records = []
-    for name in MODEL_NAMES:
-        try:
-            model = _fit(name, train, seed)
-        except NotEnoughData:
-            continue
-        result = permutation_importance(model, test[features], test["churned"].astype(int),
-                                        scoring="average_precision", n_repeats=repeats,
-                                        random_state=seed, n_jobs=1)
-        for feature, mean, std in zip(features, result.importances_mean, result.importances_std):
-            records.append({"model_name": name, "evaluation_snapshot": snapshot,
-                            "feature": feature, "importance": float(mean),
-                            "importance_std": float(std)})
+def _ranked_importance(records: list[dict]) -> pd.DataFrame:
     importance = _typed(records, {k: v for k, v in IMPORTANCE_DTYPES.items()
                                   if k != "importance_rank"})
     importance = importance.sort_values(["model_name", "importance", "feature"],
@@ -254,9 +383,17 @@ def feature_importance(frame: pd.DataFrame, window_months: int, seed: int,
     return importance.reset_index(drop=True)
 
 
-def fit_final_model(frame: pd.DataFrame, name: str, seed: int):
-    return _fit(name, labelled(frame), seed)
+# thin entry points used by the tests of each step
+def evaluate_out_of_time(frame: pd.DataFrame, window_months: int, periods: int,
+                         threshold: float, seed: int, **settings) -> pd.DataFrame:
+    return train_churn_models(frame, TrainingSettings(window_months, periods, threshold, seed,
+                                                      **settings)).metrics
 
+
+def feature_importance(frame: pd.DataFrame, window_months: int, seed: int,
+                       **settings) -> pd.DataFrame:
+    return train_churn_models(frame, TrainingSettings(window_months, 1, 0.05, seed,
+                                                      **settings)).importance
 
 def baseline_values(rows: pd.DataFrame) -> dict[str, object]:
     """A typical customer: the median of each numeric feature, the commonest category."""
@@ -281,6 +418,8 @@ def customer_drivers(model, features: pd.DataFrame, candidates: list[str],
         neutral = features[columns].copy()
         neutral[feature] = baseline[feature]
         contributions[:, position] = probability - predict_probability(model, neutral)
+    # a forest on 2 threads sums its trees in either order: differences of 1e-17 are no driver
+    contributions = np.round(contributions, 9)
     # stable order on (-contribution, candidate rank) keeps ties repeatable
     order = np.argsort(-contributions, axis=1, kind="stable")[:, :DRIVER_COUNT]
     drivers = {}
@@ -367,22 +506,17 @@ def unscored_customers(current: pd.DataFrame) -> pd.DataFrame:
     return scores
 
 
-def score_current_snapshot(frame: pd.DataFrame, metrics: pd.DataFrame, importance: pd.DataFrame,
-                           seed: int, high_threshold: float,
-                           medium_threshold: float) -> pd.DataFrame:
-    """Refit the chosen model on every labelled snapshot and score the latest snapshot.
+def score_current_snapshot(current: pd.DataFrame, training: ChurnTraining | None,
+                           high_threshold: float, medium_threshold: float) -> pd.DataFrame:
+    """Score the customers of the current snapshot with a trained (or loaded) model.
 
     When no model was chosen (none could be evaluated, see ``choose_model``) every active
-    customer is returned ``unscored`` rather than ranked by an unchecked model.
+    customer is returned ``unscored`` rather than ranked by an unchecked model. ``current`` may
+    hold more snapshots; only the latest is scored.
     """
-    current = frame.loc[frame["snapshot_date"] == frame["snapshot_date"].max()]
-    name = choose_model(metrics)
-    if name is None:
+    current = current.loc[current["snapshot_date"] == current["snapshot_date"].max()]
+    if training is None or training.model is None:
         return unscored_customers(current)
-    try:
-        model = fit_final_model(frame, name, seed)
-    except NotEnoughData:
-        # rare: the evaluation folds held both outcomes but the refit's grouping does not
-        return unscored_customers(current)
-    return score_customers(model, name, current, driver_candidates(importance, name),
-                           baseline_values(labelled(frame)), high_threshold, medium_threshold)
+    with threadpool_limits(limits=1, user_api="openmp"):
+        return score_customers(training.model, training.chosen, current, training.driver_candidates,
+                           training.baseline, high_threshold, medium_threshold)

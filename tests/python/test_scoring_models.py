@@ -49,12 +49,13 @@ def test_out_of_time_split_never_trains_on_an_unfinished_window(training_frame):
 
 
 def test_scores_repeat_exactly_for_a_seed(training_frame):
+    current = training_frame.loc[training_frame["snapshot_date"]
+                                 == training_frame["snapshot_date"].max()]
+
     def scores():
-        metrics = churn.evaluate_out_of_time(training_frame, 3, periods=1, threshold=0.05,
-                                             seed=SEED)
-        importance = churn.feature_importance(training_frame, 3, seed=SEED, repeats=2)
-        return churn.score_current_snapshot(training_frame, metrics, importance, SEED, 0.05,
-                                            0.035)
+        training = churn.train_churn_models(training_frame, churn.TrainingSettings(
+            3, 1, 0.05, SEED, bootstrap_repeats=20))
+        return churn.score_current_snapshot(current, training, 0.05, 0.035)
     first, second = scores(), scores()
     pd.testing.assert_frame_equal(first, second)
     assert first["churn_probability"].between(0, 1).all()
@@ -64,7 +65,8 @@ def test_scores_repeat_exactly_for_a_seed(training_frame):
 
 
 def test_model_finds_the_planted_signal_out_of_time(training_frame):
-    metrics = churn.evaluate_out_of_time(training_frame, 3, periods=1, threshold=0.05, seed=SEED)
+    metrics = churn.evaluate_out_of_time(training_frame, 3, periods=1, threshold=0.05, seed=SEED,
+                                         bootstrap_repeats=20)
     assert metrics["roc_auc"].max() > 0.65
 
 

@@ -69,11 +69,12 @@ def test_six_months_has_only_the_unlabelled_current_snapshot(six_month_frame):
 def test_no_labelled_snapshot_gives_one_unevaluated_row_per_model(six_month_frame):
     metrics = churn.evaluate_out_of_time(six_month_frame, window_months=3, periods=3,
                                          threshold=HIGH, seed=SEED)
-    assert metrics["model_name"].tolist() == ["logistic_regression", "random_forest"]
+    assert metrics["model_name"].tolist() == ["logistic_regression", "random_forest",
+                                              "hist_gradient_boosting"]
     assert (metrics["evaluation_status"] == "no_labelled_snapshot").all()
     assert metrics["evaluation_snapshot"].isna().all()
     assert metrics[list(churn.METRIC_COLUMNS)].isna().all().all()
-    assert metrics["train_rows"].tolist() == [0, 0]
+    assert metrics["train_rows"].tolist() == [0, 0, 0]
     assert metrics["n_rows"].isna().all() and metrics["n_flagged"].isna().all()
     assert metrics["evaluation_note"].str.contains("3-month churn window").all()
     assert not metrics["is_chosen"].any()
@@ -88,10 +89,8 @@ def test_no_labelled_snapshot_gives_empty_typed_importance(six_month_frame):
 
 
 def test_no_labelled_snapshot_marks_every_active_customer_unscored(six_month_frame):
-    metrics = churn.evaluate_out_of_time(six_month_frame, 3, 3, HIGH, SEED)
-    importance = churn.feature_importance(six_month_frame, 3, SEED)
-    scores = churn.score_current_snapshot(six_month_frame, metrics, importance, SEED, HIGH,
-                                          MEDIUM)
+    training = churn.train_churn_models(six_month_frame, churn.TrainingSettings(3, 3, HIGH, SEED))
+    scores = churn.score_current_snapshot(six_month_frame, training, HIGH, MEDIUM)
     assert sorted(scores["customer_id"]) == sorted(six_month_frame["customer_id"])
     assert (scores["risk_tier"] == "unscored").all()
     for column in ["churn_probability", "revenue_at_risk_yuan", "model_name", "driver_1",
@@ -109,21 +108,21 @@ def test_too_few_churners_to_train_is_reported_with_its_counts():
     metrics = churn.evaluate_out_of_time(frame, WINDOW, periods=3, threshold=HIGH, seed=SEED)
     # 2024-01 has no earlier snapshot to train on; 2024-02 trains on 2024-01 with 1 churner
     assert metrics["evaluation_snapshot"].dt.strftime("%Y-%m").tolist() == [
-        "2024-01", "2024-01", "2024-02", "2024-02"]
+        "2024-01"] * 3 + ["2024-02"] * 3
     assert (metrics["evaluation_status"] == "too_little_training_data").all()
-    assert metrics["train_rows"].tolist() == [0, 0, 20, 20]
-    assert metrics["train_positive"].tolist() == [0, 0, 1, 1]
-    assert metrics["n_rows"].tolist() == [20, 20, 20, 20]
-    assert metrics["n_positive"].tolist() == [1, 1, 2, 2]
-    assert metrics["positive_rate"].tolist() == pytest.approx([0.05, 0.05, 0.1, 0.1])
+    assert metrics["train_rows"].tolist() == [0, 0, 0, 20, 20, 20]
+    assert metrics["train_positive"].tolist() == [0, 0, 0, 1, 1, 1]
+    assert metrics["n_rows"].tolist() == [20] * 6
+    assert metrics["n_positive"].tolist() == [1, 1, 1, 2, 2, 2]
+    assert metrics["positive_rate"].tolist() == pytest.approx([0.05] * 3 + [0.1] * 3)
     assert metrics[list(churn.METRIC_COLUMNS)].isna().all().all()
     assert metrics["n_flagged"].isna().all()
-    assert metrics["evaluation_note"].iloc[2].startswith("training data too thin: 20 rows with 1 "
+    assert metrics["evaluation_note"].iloc[3].startswith("training data too thin: 20 rows with 1 "
                                                          "churned and 19 not churned")
     assert not metrics["is_chosen"].any()
     assert churn.feature_importance(frame, WINDOW, SEED).empty
-    scores = churn.score_current_snapshot(frame, metrics, churn.feature_importance(
-        frame, WINDOW, SEED), SEED, HIGH, MEDIUM)
+    scores = churn.score_current_snapshot(frame, churn.train_churn_models(
+        frame, churn.TrainingSettings(WINDOW, 3, HIGH, SEED)), HIGH, MEDIUM)
     assert len(scores) == 20 and (scores["risk_tier"] == "unscored").all()
 
 
@@ -138,8 +137,8 @@ def test_no_churner_at_the_evaluation_snapshot_leaves_ranking_metrics_empty(
     metrics = churn.evaluate_out_of_time(no_churn_at_last_snapshot, WINDOW, periods=1,
                                          threshold=HIGH, seed=SEED)
     assert (metrics["evaluation_status"] == "one_outcome_at_snapshot").all()
-    assert metrics["train_rows"].tolist() == [40, 40]
-    assert metrics["train_positive"].tolist() == [8, 8]
+    assert metrics["train_rows"].tolist() == [40, 40, 40]
+    assert metrics["train_positive"].tolist() == [8, 8, 8]
     assert metrics[RANKING_METRICS].isna().all().all()
     # a trained model still has a Brier score and a flagged count on the 20 stayers
     assert metrics["brier"].notna().all()
@@ -148,10 +147,10 @@ def test_no_churner_at_the_evaluation_snapshot_leaves_ranking_metrics_empty(
     # nothing could judge the ranking, so nothing is chosen and nobody is scored
     assert not metrics["is_chosen"].any()
     assert churn.feature_importance(no_churn_at_last_snapshot, WINDOW, SEED).empty
-    scores = churn.score_current_snapshot(no_churn_at_last_snapshot, metrics,
-                                          churn.feature_importance(no_churn_at_last_snapshot,
-                                                                   WINDOW, SEED),
-                                          SEED, HIGH, MEDIUM)
+    scores = churn.score_current_snapshot(
+        no_churn_at_last_snapshot,
+        churn.train_churn_models(no_churn_at_last_snapshot,
+                                 churn.TrainingSettings(WINDOW, 1, HIGH, SEED)), HIGH, MEDIUM)
     assert (scores["risk_tier"] == "unscored").all()
 
 
@@ -164,28 +163,27 @@ def test_the_choice_uses_only_the_snapshots_that_were_evaluated(no_churn_at_last
     evaluated = by_snapshot.loc["2024-02"]
     best = evaluated.sort_values("pr_auc", ascending=False, kind="stable")["model_name"].iloc[0]
     assert set(metrics.loc[metrics["is_chosen"], "model_name"]) == {best}
-    scores = churn.score_current_snapshot(no_churn_at_last_snapshot, metrics,
-                                          churn.feature_importance(no_churn_at_last_snapshot,
-                                                                   WINDOW, SEED),
-                                          SEED, HIGH, MEDIUM)
+    scores = churn.score_current_snapshot(
+        no_churn_at_last_snapshot,
+        churn.train_churn_models(no_churn_at_last_snapshot,
+                                 churn.TrainingSettings(WINDOW, 2, HIGH, SEED)), HIGH, MEDIUM)
     assert (scores["model_name"] == best).all()
     assert scores["churn_probability"].between(0, 1).all()
     assert set(scores["risk_tier"]) <= {"high", "medium", "low"}
 
 
 def test_choose_model_by_hand():
-    def metrics(pr_auc: dict[str, list[float]]) -> pd.DataFrame:
-        return pd.DataFrame([{"model_name": name, "pr_auc": value}
-                             for name, values in pr_auc.items() for value in values])
+    def summary(pooled: dict[str, float]) -> pd.DataFrame:
+        return pd.DataFrame([{"model_name": name, "pooled_pr_auc": value}
+                             for name, value in pooled.items()])
 
-    # means over defined values: logistic (0.2 + 0.4) / 2 = 0.3, forest 0.25 / 1 = 0.25
-    assert churn.choose_model(metrics({"logistic_regression": [0.2, 0.4],
-                                       "random_forest": [np.nan, 0.25]})) == "logistic_regression"
-    # forest (0.5) beats logistic (0.3 + 0.1) / 2 = 0.2
-    assert churn.choose_model(metrics({"logistic_regression": [0.3, 0.1],
-                                       "random_forest": [np.nan, 0.5]})) == "random_forest"
-    assert churn.choose_model(metrics({"logistic_regression": [np.nan],
-                                       "random_forest": [np.nan]})) is None
+    # the highest pooled PR-AUC wins; a model without one is never chosen
+    assert churn.choose_model(summary({"logistic_regression": 0.3, "random_forest": np.nan,
+                                       "hist_gradient_boosting": 0.25})) == "logistic_regression"
+    # a tie goes to the simpler model (logistic regression, then the forest)
+    assert churn.choose_model(summary({"hist_gradient_boosting": 0.4,
+                                       "random_forest": 0.4})) == "random_forest"
+    assert churn.choose_model(summary({"logistic_regression": np.nan})) is None
 
 
 def test_calibration_needs_two_churned_customers_not_two_rows():

@@ -5,7 +5,9 @@ import duckdb
 import pandas as pd
 import pytest
 
+from powerlens.scoring import artefact
 from powerlens.scoring.churn import score_current_snapshot
+from powerlens.scoring.features import typed_frame
 
 
 @pytest.fixture(scope="module")
@@ -20,12 +22,17 @@ def frame(con, sql: str) -> pd.DataFrame:
 
 def test_out_of_time_metrics_are_realistic(warehouse):
     metrics = frame(warehouse, "select * from marts.mart_ch5_churn_model_metrics")
-    assert set(metrics["model_name"]) == {"logistic_regression", "random_forest"}
+    assert set(metrics["model_name"]) == {"logistic_regression", "random_forest",
+                                          "hist_gradient_boosting"}
     assert metrics.groupby("model_name").size().eq(3).all()  # churn_evaluation_periods
     chosen = metrics.loc[metrics["is_chosen"]]
     assert chosen["model_name"].nunique() == 1
-    mean_pr_auc = metrics.groupby("model_name")["pr_auc"].mean()
-    assert chosen["model_name"].iloc[0] == mean_pr_auc.idxmax()
+    summary = frame(warehouse, "select * from marts.mart_ch5_churn_model_summary")
+    assert chosen["model_name"].iloc[0] == summary.set_index("model_name")["pooled_pr_auc"].idxmax()
+    # the pooled figure beats a model without skill by more than its interval's lower end
+    best = summary.loc[summary["is_chosen"]].iloc[0]
+    assert best["pooled_pr_auc_ci_low"] > best["no_skill_pr_auc"]
+    assert (best["pooled_pr_auc_ci_low"] <= best["pooled_pr_auc"] <= best["pooled_pr_auc_ci_high"])
     # the generator plants churn with noise: better than chance, far from perfect (no leakage)
     assert 0.6 < chosen["roc_auc"].mean() < 0.95
     assert (metrics["train_last_snapshot"] < metrics["evaluation_snapshot"]).all()
@@ -45,14 +52,14 @@ def test_every_active_customer_is_scored_once(warehouse):
     assert (high["retention_action"] != "no_action").all()
 
 
-def test_scores_are_identical_when_recomputed(warehouse):
-    features = frame(warehouse, "select * from scoring.py_churn_snapshot_features "
-                                "order by snapshot_date, customer_id")
-    recomputed = score_current_snapshot(
-        features, frame(warehouse, "select * from scoring.py_churn_model_metrics"),
-        frame(warehouse, "select * from scoring.py_churn_feature_importance"),
-        seed=42, high_threshold=0.05, medium_threshold=0.035)
+def test_scores_are_identical_when_recomputed_from_the_artefact(warehouse, built_warehouse):
     stored = frame(warehouse, "select * from scoring.py_churn_scores order by customer_id")
+    training, metadata = artefact.load(artefact.model_dir_for("", str(built_warehouse)),
+                                       stored["model_version"].iloc[0])
+    assert metadata["chosen_model"] == stored["model_name"].iloc[0]
+    features = typed_frame(frame(warehouse, "select * from scoring.py_churn_snapshot_features "
+                                            "order by snapshot_date, customer_id"))
+    recomputed = score_current_snapshot(features, training, 0.05, 0.035)
     assert recomputed["churn_probability"].tolist() == stored["churn_probability"].tolist()
     assert recomputed["driver_1"].fillna("").tolist() == stored["driver_1"].fillna("").tolist()
 

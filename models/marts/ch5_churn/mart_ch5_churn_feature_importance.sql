@@ -6,7 +6,8 @@ with final as (
         cast(feature as varchar) as feature,
         cast(importance as double) as pr_auc_drop,
         cast(importance_std as double) as pr_auc_drop_std,
-        cast(importance_rank as integer) as importance_rank
+        cast(importance_rank as integer) as importance_rank,
+        cast(model_version as varchar) as model_version
     from {{ ref('py_churn_feature_importance') }}
 )
 
@@ -16,5 +17,6 @@ select
     feature,
     pr_auc_drop,
     pr_auc_drop_std,
-    importance_rank
+    importance_rank,
+    model_version
 from final

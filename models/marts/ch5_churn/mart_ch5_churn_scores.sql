@@ -14,7 +14,8 @@ with final as (
         cast(driver_3_contribution as double) as driver_3_contribution,
         cast(annual_revenue_yuan as decimal(18, 2)) as annual_revenue_yuan,
         cast(revenue_at_risk_yuan as decimal(18, 2)) as revenue_at_risk_yuan,
-        cast(retention_action as varchar) as retention_action
+        cast(retention_action as varchar) as retention_action,
+        cast(model_version as varchar) as model_version
     from {{ ref('py_churn_scores') }}
 )
 
@@ -32,5 +33,6 @@ select
     driver_3_contribution,
     annual_revenue_yuan,
     revenue_at_risk_yuan,
-    retention_action
+    retention_action,
+    model_version
 from final
