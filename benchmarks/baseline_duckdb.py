@@ -196,7 +196,9 @@ def checked_table_sql(table: str, relation: str, *, keys: list[list[str]], requi
             conditions.append((f"{name} < date '{MIN_VALID_DATE}'{late}", "date_out_of_period"))
     conditions += rules
 
-    statements = [f"create or replace temp table _typed_{table} as select {', '.join(typed_select)}, "
+    # views, not tables: the typed rows are read twice (the narrow duplicate check, then the
+    # split), so each read takes only the columns it needs and the raw rows are written once
+    statements = [f"create or replace temp view _typed_{table} as select {', '.join(typed_select)}, "
                   f"_file, _row from {relation}"]
     # duplicate keys: rank only the rows whose key repeats (the first raw row keeps it)
     dup_joins, dup_conditions = [], []
@@ -213,7 +215,7 @@ def checked_table_sql(table: str, relation: str, *, keys: list[list[str]], requi
     failed = ", ".join(f"case when coalesce({condition}, false) then '{rule}' end"
                        for condition, rule in conditions + dup_conditions)
     statements.append(
-        f"create or replace temp table _checked_{table} as select t.*, "
+        f"create or replace temp view _checked_{table} as select t.*, "
         f"nullif(concat_ws('; ', {failed}), '') as _failed_rules "
         f"from _typed_{table} as t {' '.join(dup_joins)}")
     return statements
@@ -233,8 +235,8 @@ def split_sql(table: str, target: str, record_key: list[str]) -> list[str]:
         f"_row as source_row_order, concat_ws('|', {key_text}) as record_key, "
         f"_failed_rules as rule, cast(json_object({raw_values}) as varchar) as raw_record "
         f"from _checked_{table} where _failed_rules is not null",
-        f"drop table _checked_{table}",
-        f"drop table _typed_{table}",
+        f"drop view _checked_{table}",
+        f"drop view _typed_{table}",
     ]
 
 

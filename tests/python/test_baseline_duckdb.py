@@ -61,8 +61,9 @@ def sample(tmp_path_factory):
 
 def warehouse_table(con, names: tuple[str, ...]) -> str:
     for name in names:
-        found = con.execute("select schema_name from duckdb_tables() where database_name = 'wh' "
-                            "and table_name = ?", [name]).fetchall()
+        # tables or views: the staged models are views over their base tables
+        found = con.execute("select table_schema from information_schema.tables "
+                            "where table_catalog = 'wh' and table_name = ?", [name]).fetchall()
         if found:
             return f"wh.{found[0][0]}.{name}"
     raise AssertionError(f"none of {names} is in the warehouse")
