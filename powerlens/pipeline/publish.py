@@ -24,10 +24,10 @@ MARTS_SCHEMA = "marts"
 
 
 def mart_tables(con) -> list[str]:
+    """Every mart, tables and views alike (the daily grain, fct_daily_usage, is a view)."""
     return [name for (name,) in con.execute(
         "select table_name from information_schema.tables "
-        "where table_schema = ? and table_type = 'BASE TABLE' order by table_name",
-        [MARTS_SCHEMA]).fetchall()]
+        "where table_schema = ? order by table_name", [MARTS_SCHEMA]).fetchall()]
 
 
 def export_marts(build_db: Path, warehouse_dir: Path, run_id: str) -> Path:

@@ -37,7 +37,7 @@ def mart_row_counts(database: Path) -> dict[str, int]:
     with duckdb.connect(str(database), read_only=True) as con:
         tables = [name for (name,) in con.execute(
             "select table_name from information_schema.tables where table_schema = 'marts' "
-            "and table_type = 'BASE TABLE' order by 1").fetchall()]
+            "order by 1").fetchall()]
         return {table: con.execute(f"select count(*) from marts.{table}").fetchone()[0]
                 for table in tables}
 

@@ -130,8 +130,14 @@ def test_killed_run_leaves_previous_marts_intact_and_the_next_run_publishes(
     with duckdb.connect(str(warehouse / "powerlens.duckdb"), read_only=True) as con:
         statuses = dict(con.execute("select run_id, status from quality.runs").fetchall())
     assert statuses[killed["run_id"]] == "killed"
-    assert json.loads((warehouse / "runs" / sorted(statuses)[-1] / "run.json")
-                      .read_text(encoding="utf-8"))["status"] == "published"
+    latest_run = warehouse / "runs" / sorted(statuses)[-1]
+    assert json.loads((latest_run / "run.json").read_text(encoding="utf-8"))["status"] == "published"
+    # the killed run's leftovers did not cost the next one dbt's parse of the project
+    dbt_debug_log = (latest_run / "logs" / "dbt.log").read_text(encoding="utf-8")
+    assert "Partial parsing enabled" in dbt_debug_log
+    assert "Unable to do partial parsing" not in dbt_debug_log
+    assert (latest_run / "dbt_staging_run_results.json").exists()
+    assert (latest_run / "dbt_marts_run_results.json").exists()
 
 
 def test_a_second_run_on_the_same_warehouse_waits_its_turn(warehouse, sample_raw_dir):
