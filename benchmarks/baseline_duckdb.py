@@ -578,12 +578,9 @@ group by all
 
 
 def default_memory_limit() -> str:
-    """80% of physical memory (DuckDB's own default), stated explicitly."""
-    try:
-        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError):
-        return "4GB"
-    return f"{int(total * 0.8 / 2**20)}MB"
+    """The warehouse build's own limit (profiles.yml: POWERLENS_MEMORY_LIMIT, default 6GB), so
+    both sides of the comparison get the same memory."""
+    return os.environ.get("POWERLENS_MEMORY_LIMIT", "6GB")
 
 
 def run_baseline(raw_dir: Path, db_path: Path, *, as_of: str | None = None,

@@ -28,6 +28,9 @@ PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 # tests whose every parent it built ("cautious"); step two builds the rest and runs every test
 # it can now build, including tests that mix staging and later models ("buildable").
 STAGING_SELECTION = ["resource_type:seed", "staging"]
+# dbt unit tests check the project's code with hand-made rows, not the data: CI and developers'
+# builds run them (scripts/test.sh builds everything); a data run leaves them out.
+PRODUCTION_EXCLUSIONS = ["--exclude-resource-type", "unit_test"]
 # The Python scoring models and everything that reads them (`powerlens run --exclude-scoring`).
 SCORING_SELECTION = ["path:models/python+"]
 

@@ -205,7 +205,8 @@ def _dbt_step(stage: str, exit_code: int, what: str, selection: list[str], *, bu
               run_dir: Path, dbt_vars: dict[str, str]) -> None:
     """`dbt build` of one side of the gate into the run's build file; a failure stops the run."""
     current_build = run_dir.parent / CURRENT_RUN_LINK / build_db.name
-    result = dbt.run_dbt(["build", *selection], build_db=current_build, run_dir=run_dir,
+    result = dbt.run_dbt(["build", *selection, *dbt.PRODUCTION_EXCLUSIONS], build_db=current_build,
+                         run_dir=run_dir,
                          dbt_vars=dbt_vars, log_name=f"dbt_{stage}",
                          parse_cache=run_dir.parent / PARSE_CACHE_FILE)
     if not result.ok:
