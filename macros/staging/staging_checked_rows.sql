@@ -154,6 +154,7 @@
 {% endmacro %}
 
 {% macro staging_checked_rows(source_relation, columns, unique_keys) %}
+{%- do staging_assert_columns_match_contract(source_relation, columns, unique_keys) -%}
 {%- set column_types = staging_column_types() -%}
 {%- set source_types = staging_source_column_types(source_relation) -%}
 {%- set grain = unique_keys[0] -%}

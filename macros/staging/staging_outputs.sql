@@ -1,6 +1,8 @@
-{#- The raw tables of the contract, as (source, table): the audit models loop over them. -#}
+{#- The raw tables of the contract, as (source, table): the audit models loop over them. dbt records
+    a model's refs while parsing, before the sources are in its graph, so the list is written
+    out here; once dbt executes it must equal the contract's tables (the sources yml). -#}
 {% macro staging_raw_tables() %}
-    {% do return([
+    {% set tables = [
         ('cis', 'customers'),
         ('cis', 'bills'),
         ('cis', 'payments'),
@@ -9,7 +11,21 @@
         ('mdm', 'interval_readings'),
         ('service', 'service_tickets'),
         ('service', 'surveys'),
-    ]) %}
+    ] %}
+    {#- a unit test's graph holds no sources -#}
+    {% if execute and graph.get('sources') %}
+        {% set contract_tables = staging_contract_tables() %}
+        {% for table in contract_tables if table not in tables %}
+            {% do exceptions.raise_compiler_error("raw table " ~ table | join('.') ~ " is in the contract (sources yml) "
+                ~ "but not in staging_raw_tables() (macros/staging/staging_outputs.sql); add it with its "
+                ~ "base, stg and __rejected models") %}
+        {% endfor %}
+        {% for table in tables if table not in contract_tables %}
+            {% do exceptions.raise_compiler_error("staging_raw_tables() (macros/staging/staging_outputs.sql) lists "
+                ~ table | join('.') ~ ", which is not a raw table of the contract (sources yml)") %}
+        {% endfor %}
+    {% endif %}
+    {% do return(tables) %}
 {% endmacro %}
 
 {#- The staged model: the base rows that failed no rule, without the bookkeeping columns. -#}

@@ -10,54 +10,41 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from powerlens import contract
+
 MONEY = pa.decimal128(18, 2)
 ENERGY = pa.decimal128(14, 2)
 
-# Column order and types of the raw data contract (DESIGN.md). Parquet keeps these types; CSV
-# renders them as the contract's text (decimals with 2 places, ISO dates, true/false).
-SCHEMAS: dict[str, pa.Schema] = {
-    "customers": pa.schema([
-        ("customer_id", pa.string()), ("customer_name", pa.string()), ("phone", pa.string()),
-        ("address", pa.string()), ("customer_type", pa.string()), ("sector", pa.string()),
-        ("industry_code", pa.string()), ("region_code", pa.string()), ("urban_rural", pa.string()),
-        ("voltage_kv", pa.float64()), ("contract_capacity_kva", pa.int64()), ("tariff_code", pa.string()),
-        ("basic_charge_basis", pa.string()), ("payment_mode", pa.string()), ("has_pv", pa.bool_()),
-        ("open_date", pa.date32()), ("close_date", pa.date32()), ("close_reason", pa.string()),
-    ]),
-    "meter_readings": pa.schema([
-        ("customer_id", pa.string()), ("reading_date", pa.date32()), ("kwh_sharp", ENERGY),
-        ("kwh_peak", ENERGY), ("kwh_flat", ENERGY), ("kwh_valley", ENERGY), ("kvarh", ENERGY),
-        ("max_demand_kw", ENERGY),
-    ]),
-    "interval_readings": pa.schema([
-        ("customer_id", pa.string()), ("interval_start", pa.timestamp("s")), ("kw", ENERGY),
-    ]),
-    "bills": pa.schema([
-        ("bill_id", pa.string()), ("customer_id", pa.string()), ("billing_month", pa.string()),
-        ("issue_date", pa.date32()), ("due_date", pa.date32()), ("kwh_total", ENERGY),
-        ("power_factor", pa.decimal128(4, 2)), ("basic_charge", MONEY), ("energy_charge", MONEY),
-        ("pf_adjustment", MONEY), ("surcharge", MONEY), ("total_amount", MONEY),
-    ]),
-    "payments": pa.schema([
-        ("payment_id", pa.string()), ("customer_id", pa.string()), ("bill_id", pa.string()),
-        ("paid_at", pa.timestamp("s")), ("amount", MONEY), ("channel", pa.string()),
-        ("payment_type", pa.string()),
-    ]),
-    "service_tickets": pa.schema([
-        ("ticket_id", pa.string()), ("customer_id", pa.string()), ("channel", pa.string()),
-        ("ticket_type", pa.string()), ("category", pa.string()), ("created_at", pa.timestamp("s")),
-        ("first_response_at", pa.timestamp("s")), ("resolved_at", pa.timestamp("s")),
-        ("satisfaction", pa.int64()), ("description", pa.string()),
-    ]),
-    "surveys": pa.schema([
-        ("survey_id", pa.string()), ("customer_id", pa.string()), ("survey_date", pa.date32()),
-        ("overall", pa.int64()), ("reliability", pa.int64()), ("power_quality", pa.int64()),
-        ("billing", pa.int64()), ("staff", pa.int64()), ("channels", pa.int64()),
-    ]),
-    "programme_enrollments": pa.schema([
-        ("customer_id", pa.string()), ("programme", pa.string()), ("enrolled_date", pa.date32()),
-    ]),
+# The Arrow type the generator writes for each contract type (powerlens.contract, read from the
+# sources yml). Parquet keeps these types; CSV renders them as the contract's text (decimals with
+# 2 places, ISO dates and timestamps, true/false, billing months as YYYY-MM).
+ARROW_TYPES: dict[str, pa.DataType] = {
+    "text": pa.string(),
+    "double": ENERGY,
+    "money": MONEY,
+    "power_factor": pa.decimal128(4, 2),
+    "integer": pa.int64(),
+    "boolean": pa.bool_(),
+    "date": pa.date32(),
+    "timestamp": pa.timestamp("s"),
+    "month": pa.string(),
 }
+# Numbers the generator writes in another form than 2 decimals: supply voltages as the usual
+# figures (0.22, 0.4, 10 ...) and contracted capacity in whole kVA.
+ARROW_TYPE_OVERRIDES: dict[tuple[str, str], pa.DataType] = {
+    ("customers", "voltage_kv"): pa.float64(),
+    ("customers", "contract_capacity_kva"): pa.int64(),
+}
+
+
+def contract_schema(table: contract.ContractTable) -> pa.Schema:
+    """The Arrow schema of one raw table: the contract's columns in file order, typed for writing."""
+    return pa.schema([(column.name, ARROW_TYPE_OVERRIDES.get((table.name, column.name), ARROW_TYPES[column.type]))
+                      for column in table.columns])
+
+
+# Column order and types of every raw table of the contract.
+SCHEMAS: dict[str, pa.Schema] = {name: contract_schema(table) for name, table in contract.RAW_TABLES.items()}
 TRUTH_SCHEMA = pa.schema([("bill_id", pa.string()), ("error_kind", pa.string()), ("component", pa.string())])
 
 

@@ -189,7 +189,7 @@ def _check_header(raw_file: RawFile, line: int | None) -> list[Finding]:
         findings.append(Finding("error", "header_unique", path,
                                 f"column(s) named twice in the header: {', '.join(duplicated)}",
                                 line=line))
-    missing = [name for name in table.columns if name not in header]
+    missing = [name for name in table.required_columns if name not in header]
     if missing:
         findings.append(Finding(
             "error", "header_columns", path,

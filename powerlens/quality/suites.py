@@ -18,38 +18,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from powerlens import contract
+
 ERROR = "error"
 WARN = "warn"
 
-# Typed column of the staging contract (docs/DEVELOPING.md), by column name.
-_VARCHAR = "VARCHAR"
-_DATE = "DATE"
-_TIMESTAMP = "TIMESTAMP"
-_DOUBLE = "DOUBLE"
-_MONEY = "DECIMAL(18,2)"
-_SCORE = "INTEGER"
-STAGING_COLUMN_TYPES: dict[str, str] = {
-    **dict.fromkeys(["customer_id", "customer_name", "phone", "address", "customer_type",
-                     "sector", "industry_code", "region_code", "urban_rural", "tariff_code",
-                     "basic_charge_basis", "payment_mode", "close_reason", "bill_id",
-                     "payment_id", "channel", "payment_type", "ticket_id", "ticket_type",
-                     "category", "description", "survey_id", "programme", "_source_file"],
-                    _VARCHAR),
-    **dict.fromkeys(["open_date", "close_date", "reading_date", "billing_month", "issue_date",
-                     "due_date", "survey_date", "enrolled_date"], _DATE),
-    **dict.fromkeys(["interval_start", "paid_at", "created_at", "first_response_at",
-                     "resolved_at"], _TIMESTAMP),
-    **dict.fromkeys(["voltage_kv", "contract_capacity_kva", "kwh_sharp", "kwh_peak",
-                     "kwh_flat", "kwh_valley", "kvarh", "max_demand_kw", "kw", "kwh_total"],
-                    _DOUBLE),
-    **dict.fromkeys(["basic_charge", "energy_charge", "pf_adjustment", "surcharge",
-                     "total_amount", "amount"], _MONEY),
-    **dict.fromkeys(["satisfaction", "overall", "reliability", "power_quality", "billing",
-                     "staff", "channels"], _SCORE),
-    "power_factor": "DECIMAL(4,2)",
-    "has_pv": "BOOLEAN",
-    "_source_row": "BIGINT",
-}
+
+# Typed column of the staging contract (docs/DEVELOPING.md), by column name: the raw contract's
+# type (config.meta.type in the sources yml, read by powerlens.contract) as staging casts it.
+def _staging_column_types() -> dict[str, str]:
+    types = {"_source_file": "VARCHAR", "_source_row": "BIGINT"}
+    for table in contract.RAW_TABLES.values():
+        for column in table.columns:
+            sql_type = contract.STAGED_SQL_TYPES[column.type]
+            if types.setdefault(column.name, sql_type) != sql_type:
+                raise contract.ContractError(
+                    f"column {column.name} is {types[column.name]} in one raw table and {sql_type} "
+                    f"in {table.name}; the gate's schema check needs one type per column name")
+    return types
+
+
+STAGING_COLUMN_TYPES: dict[str, str] = _staging_column_types()
 
 
 @dataclass(frozen=True)
@@ -72,62 +61,38 @@ class StagedTable:
 
 # Plausibility, not validity: staging rejects impossible values (negative kWh, a score of 11);
 # these bounds catch a unit or scale error that still casts (kWh exported as Wh, yuan as fen).
-STAGED_TABLES: tuple[StagedTable, ...] = (
-    StagedTable(
-        "stg_cis__customers", "customers",
-        ("customer_id", "customer_name", "phone", "address", "customer_type", "sector",
-         "industry_code", "region_code", "urban_rural", "voltage_kv", "contract_capacity_kva",
-         "tariff_code", "basic_charge_basis", "payment_mode", "has_pv", "open_date",
-         "close_date", "close_reason"),
-        ranges=(Range("voltage_kv", 0.22, 220, ERROR),
-                Range("contract_capacity_kva", 0, 500_000, WARN)),
-    ),
-    StagedTable(
-        "stg_mdm__meter_readings", "meter_readings",
-        ("customer_id", "reading_date", "kwh_sharp", "kwh_peak", "kwh_flat", "kwh_valley",
-         "kvarh", "max_demand_kw"),
-        ranges=tuple(Range(column, 0, 2_000_000, WARN)
-                     for column in ("kwh_sharp", "kwh_peak", "kwh_flat", "kwh_valley", "kvarh"))
-        + (Range("max_demand_kw", 0, 500_000, WARN),),
-    ),
-    StagedTable(
-        "stg_mdm__interval_readings", "interval_readings",
-        ("customer_id", "interval_start", "kw"),
-        ranges=(Range("kw", 0, 500_000, WARN),),
-    ),
-    StagedTable(
-        "stg_cis__bills", "bills",
-        ("bill_id", "customer_id", "billing_month", "issue_date", "due_date", "kwh_total",
-         "power_factor", "basic_charge", "energy_charge", "pf_adjustment", "surcharge",
-         "total_amount"),
-        ranges=(Range("power_factor", 0, 1, ERROR),
-                Range("kwh_total", 0, 60_000_000, WARN),
-                Range("total_amount", -1_000_000, 100_000_000, WARN)),
-    ),
-    StagedTable(
-        "stg_cis__payments", "payments",
-        ("payment_id", "customer_id", "bill_id", "paid_at", "amount", "channel",
-         "payment_type"),
-        ranges=(Range("amount", 0, 100_000_000, WARN),),
-    ),
-    StagedTable(
-        "stg_service__service_tickets", "service_tickets",
-        ("ticket_id", "customer_id", "channel", "ticket_type", "category", "created_at",
-         "first_response_at", "resolved_at", "satisfaction", "description"),
-        ranges=(Range("satisfaction", 1, 5, ERROR),),
-    ),
-    StagedTable(
-        "stg_service__surveys", "surveys",
-        ("survey_id", "customer_id", "survey_date", "overall", "reliability", "power_quality",
-         "billing", "staff", "channels"),
-        ranges=tuple(Range(column, 1, 10, ERROR) for column in
+RANGES: dict[str, tuple[Range, ...]] = {
+    "customers": (Range("voltage_kv", 0.22, 220, ERROR),
+                  Range("contract_capacity_kva", 0, 500_000, WARN)),
+    "meter_readings": tuple(Range(column, 0, 2_000_000, WARN)
+                            for column in ("kwh_sharp", "kwh_peak", "kwh_flat", "kwh_valley", "kvarh"))
+    + (Range("max_demand_kw", 0, 500_000, WARN),),
+    "interval_readings": (Range("kw", 0, 500_000, WARN),),
+    "bills": (Range("power_factor", 0, 1, ERROR),
+              Range("kwh_total", 0, 60_000_000, WARN),
+              Range("total_amount", -1_000_000, 100_000_000, WARN)),
+    "payments": (Range("amount", 0, 100_000_000, WARN),),
+    "service_tickets": (Range("satisfaction", 1, 5, ERROR),),
+    "surveys": tuple(Range(column, 1, 10, ERROR) for column in
                      ("overall", "reliability", "power_quality", "billing", "staff", "channels")),
-    ),
-    StagedTable(
-        "stg_cis__programme_enrollments", "programme_enrollments",
-        ("customer_id", "programme", "enrolled_date"),
-    ),
+}
+
+# One staged model per raw table of the contract, with the contract's columns in file order.
+STAGED_TABLES: tuple[StagedTable, ...] = tuple(
+    StagedTable(table.staged_model, table.name, table.column_names, RANGES.get(table.name, ()))
+    for table in contract.RAW_TABLES.values()
 )
+
+
+def _check_ranges() -> None:
+    unknown = [f"{name}.{limit.column}" for name, limits in RANGES.items() for limit in limits
+               if name not in contract.RAW_TABLES
+               or limit.column not in contract.RAW_TABLES[name].column_names]
+    if unknown:
+        raise contract.ContractError(f"gate ranges name columns outside the raw contract: {', '.join(unknown)}")
+
+
+_check_ranges()
 
 
 @dataclass(frozen=True)
