@@ -16,8 +16,10 @@ def model(dbt, session):
     model_dir = artefact.model_dir_for(dbt.config.get("churn_model_dir"),
                                        artefact.session_database_path(session))
     # trains only when asked, when the artefact is missing, too old or built on other features
+    # (py_churn_snapshot_features made the same decision and holds every snapshot then)
     training, metadata, _ = artefact.train_or_load(
         model_dir, lambda: typed_frame(features.order("snapshot_date, customer_id").df()),
         artefact.training_settings(config.get), artefact.as_bool(dbt.config.get("churn_retrain")),
-        float(dbt.config.get("churn_model_max_age_days")), train_churn_models)
+        float(dbt.config.get("churn_model_max_age_days")), train_churn_models,
+        frame_rows=lambda: features.aggregate("count(*)").fetchall()[0][0])
     return artefact.with_version(training.metrics, metadata)

@@ -8,10 +8,7 @@ def model(dbt, session):
     dbt.ref("py_churn_feature_importance")  # scored after the importance table is written
     training, metadata = artefact.load_built(dbt.ref("py_churn_model_metrics").df(),
                                              dbt.config.get("churn_model_dir"), session)
-    features = dbt.ref("py_churn_snapshot_features")
-    current_snapshot = features.aggregate("max(snapshot_date)").fetchall()[0][0]
-    current = typed_frame(features.filter(f"snapshot_date = DATE '{current_snapshot}'")
-                          .order("customer_id").df())
+    current = typed_frame(dbt.ref("py_churn_current_features").order("customer_id").df())
     scores = score_current_snapshot(current, training,
                                     float(dbt.config.get("churn_high_risk_threshold")),
                                     float(dbt.config.get("churn_medium_risk_threshold")))

@@ -102,17 +102,39 @@ def retrain_reason(metadata: dict | None, fingerprint: dict, retrain: bool, max_
 
 
 def train_or_load(model_dir: Path, load_frame, settings, retrain: bool, max_age_days: float,
-                  train):
+                  train, frame_rows=None):
     """(training, metadata, reason): the reusable artefact, or a fresh one trained on
-    ``load_frame()`` by ``train(frame, settings)`` and saved (reason says why)."""
+    ``load_frame()`` by ``train(frame, settings)`` and saved (reason says why).
+
+    ``frame_rows()`` (the warehouse) counts the rows of the training frame: it is empty when
+    ``py_churn_snapshot_features`` found no reason to retrain, so a reason found now but not
+    then (only a build that selects the metrics without the features) stops with an error
+    instead of training on nothing."""
     fingerprint = json.loads(json.dumps(settings.fingerprint()))
     metadata = latest_metadata(model_dir)
     reason = retrain_reason(metadata, fingerprint, retrain, max_age_days)
     if reason is None:
         training, metadata = load(model_dir, metadata["version"])
         return training, metadata, None
+    if frame_rows is not None and frame_rows() == 0:
+        raise RuntimeError(f"the churn model must be retrained ({reason}) but "
+                           "py_churn_snapshot_features is empty: build it in the same run "
+                           "(dbt build --select py_churn_snapshot_features+)")
     training = train(load_frame(), settings)
     return training, save(model_dir, training, fingerprint), reason
+
+
+def retrain_reason_for_build(configured_dir, session, retrain, max_age_days, window_months,
+                             periods) -> str | None:
+    """``retrain_reason`` for a warehouse build, from the Python models' config values: the
+    same decision the metrics model makes, taken before the training snapshots are built."""
+    from powerlens.scoring.churn import TrainingSettings
+
+    settings = TrainingSettings(window_months=int(window_months), periods=int(periods))
+    fingerprint = json.loads(json.dumps(settings.fingerprint()))
+    model_dir = model_dir_for(configured_dir, session_database_path(session))
+    return retrain_reason(latest_metadata(model_dir), fingerprint, as_bool(retrain),
+                          float(max_age_days))
 
 
 def frame_version(frame: pd.DataFrame) -> str | None:

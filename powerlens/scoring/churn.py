@@ -16,15 +16,18 @@ no model could be judged on held-out churn.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from powerlens.scoring.features import CATEGORICAL_FEATURES, NUMERIC_FEATURES
+from powerlens.scoring.features import CATEGORICAL_FEATURES, MODEL_NUMERIC_FEATURES
+from powerlens.scoring.profile_dimensions import observed_churners
 from powerlens.scoring.models import NotEnoughData, classification_metrics, predict_probability
-from powerlens.scoring.training import (BOOTSTRAP_METRICS, WAREHOUSE_MODELS, bootstrap_intervals,
+from powerlens.scoring.training import (BOOTSTRAP_METRICS, BOOTSTRAP_ROW_BUDGET, WAREHOUSE_MODELS,
+                                        bootstrap_intervals,
                                         fit_calibrated, pooled_metrics,
                                         weighted_average_precision)
 
@@ -55,10 +58,15 @@ RETENTION_ACTIONS = {
     "kwh_avg_3m": "tariff_offer",
     "kwh_avg_12m": "tariff_offer",
     "kwh_trend_3m_vs_12m": "tariff_offer",
+    "kwh_trend_vs_type": "tariff_offer",
+    "kwh_yoy_3m": "tariff_offer",
     "zero_usage_months_3m": "account_manager_visit",
     "kwh_volatility_12m": "energy_audit",
     "max_demand_3m_kw": "energy_audit",
     "demand_trend_3m_vs_12m": "energy_audit",
+    "kwh_volatility_vs_type": "energy_audit",
+    "demand_trend_vs_type": "energy_audit",
+    "demand_yoy_3m": "energy_audit",
     "demand_utilisation_3m": "capacity_review",
     "contract_capacity_kva": "capacity_review",
     "tenure_months": "onboarding_check_in",
@@ -170,16 +178,17 @@ class TrainingSettings:
     periods: int = 3
     threshold: float = 0.05
     seed: int = 42
-    max_training_rows: int = 60_000
+    max_training_rows: int = 20_000
     bootstrap_repeats: int = 200
-    importance_rows: int = 5_000
-    importance_repeats: int = 3
+    bootstrap_row_budget: int = BOOTSTRAP_ROW_BUDGET
+    importance_rows: int = 2_000
+    importance_repeats: int = 2
     models: tuple[str, ...] = WAREHOUSE_MODELS
 
     def fingerprint(self) -> dict:
         """What an artefact must share with this build to be reused."""
         return {"window_months": self.window_months, "periods": self.periods,
-                "models": list(self.models), "numeric_features": NUMERIC_FEATURES,
+                "models": list(self.models), "numeric_features": MODEL_NUMERIC_FEATURES,
                 "categorical_features": CATEGORICAL_FEATURES}
 
 
@@ -195,12 +204,16 @@ class ChurnTraining:
     driver_candidates: list = field(default_factory=list)
     training_window: dict = field(default_factory=dict)
     fit_info: dict = field(default_factory=dict)
+    # churned customers seen in training per profile dimension and category (profile.py)
+    observed_churners: pd.DataFrame | None = None
+    # seconds per training step (evaluation fits and metrics, pooled summary, importance, final)
+    timings: dict = field(default_factory=dict)
 
 
 def _fit(name: str, rows: pd.DataFrame, settings: TrainingSettings, candidates=None):
-    return fit_calibrated(name, rows, rows["churned"].astype(int).to_numpy(), NUMERIC_FEATURES,
-                          CATEGORICAL_FEATURES, settings.seed, settings.max_training_rows,
-                          candidates)
+    return fit_calibrated(name, rows, rows["churned"].astype(int).to_numpy(),
+                          MODEL_NUMERIC_FEATURES, CATEGORICAL_FEATURES, settings.seed,
+                          settings.max_training_rows, candidates)
 
 
 def _importance_sample(test: pd.DataFrame, rows: int, seed: int):
@@ -219,7 +232,7 @@ def _importance_sample(test: pd.DataFrame, rows: int, seed: int):
 
 def _permutation_rows(name, model, test, snapshot, settings: TrainingSettings) -> list[dict]:
     sample, weights = _importance_sample(test, settings.importance_rows, settings.seed)
-    features = NUMERIC_FEATURES + CATEGORICAL_FEATURES
+    features = MODEL_NUMERIC_FEATURES + CATEGORICAL_FEATURES
     labels = sample["churned"].astype(int).to_numpy()
     reference = weighted_average_precision(labels, predict_probability(model, sample), weights)
     rng = np.random.default_rng(settings.seed)
@@ -255,6 +268,14 @@ def _train_churn_models(frame: pd.DataFrame, settings: TrainingSettings) -> Chur
     a label after the period it is judged on. The model with the best pooled PR-AUC over the
     evaluation months is chosen and fitted once on every labelled snapshot.
     """
+    clock = [time.perf_counter()]
+    timings: dict[str, float] = {}
+
+    def lap(step: str) -> None:
+        now = time.perf_counter()
+        timings[step] = round(timings.get(step, 0.0) + now - clock[0], 3)
+        clock[0] = now
+
     records, predictions, latest_models = [], {name: [] for name in settings.models}, {}
     tuned: dict[str, dict] = {}
     snapshots = evaluation_snapshots(frame, settings.periods)
@@ -282,7 +303,8 @@ def _train_churn_models(frame: pd.DataFrame, settings: TrainingSettings) -> Chur
             probability = predict_probability(model, test)
             metrics = classification_metrics(labels, probability, threshold)
             intervals = bootstrap_intervals(labels, probability, test["customer_id"].to_numpy(),
-                                            threshold, settings.bootstrap_repeats, settings.seed)
+                                            threshold, settings.bootstrap_repeats, settings.seed,
+                                            row_budget=settings.bootstrap_row_budget)
             records.append({
                 "model_name": name, "evaluation_snapshot": snapshot,
                 "train_first_snapshot": train["snapshot_date"].min(),
@@ -299,8 +321,10 @@ def _train_churn_models(frame: pd.DataFrame, settings: TrainingSettings) -> Chur
                     "probability": probability}))
             if snapshot == snapshots[-1] and not one_outcome:
                 latest_models[name] = (model, test)
+    lap("evaluation_seconds")
     metrics = _typed(records, {k: v for k, v in METRICS_DTYPES.items() if k != "is_chosen"})
     summary = pooled_summary(predictions, metrics, settings)
+    lap("pooled_summary_seconds")
     chosen = choose_model(summary)
     metrics["is_chosen"] = pd.array([name == chosen for name in metrics["model_name"]],
                                     dtype="boolean")
@@ -310,17 +334,20 @@ def _train_churn_models(frame: pd.DataFrame, settings: TrainingSettings) -> Chur
     for name, (model, test) in latest_models.items():
         importance_records += _permutation_rows(name, model, test, snapshots[-1], settings)
     importance = _ranked_importance(importance_records)
+    lap("importance_seconds")
+    rows = labelled(frame)
     training = ChurnTraining(metrics=metrics, summary=summary, importance=importance,
-                             chosen=chosen)
+                             chosen=chosen, observed_churners=observed_churners(rows),
+                             timings=timings)
     if chosen is None:
         return training
-    rows = labelled(frame)
     try:
         model, info = _fit(chosen, rows, settings, [tuned[chosen]])
     except NotEnoughData:
         # rare: the evaluation periods held both outcomes but the final split does not
         training.chosen = None
         return training
+    lap("final_fit_seconds")
     training.model, training.fit_info = model, info
     training.baseline = baseline_values(rows)
     training.driver_candidates = driver_candidates(importance, chosen)
@@ -348,7 +375,8 @@ def pooled_summary(predictions: dict[str, list[pd.DataFrame]], metrics: pd.DataF
             values = pooled_metrics(pooled["label"], pooled["probability"], settings.threshold)
             intervals = bootstrap_intervals(pooled["label"], pooled["probability"],
                                             pooled["customer_id"], settings.threshold,
-                                            settings.bootstrap_repeats, settings.seed)
+                                            settings.bootstrap_repeats, settings.seed,
+                                            row_budget=settings.bootstrap_row_budget)
             record.update({"evaluated_rows": len(pooled),
                            "churned_rows": int(pooled["label"].sum()),
                            "no_skill_pr_auc": float(pooled["label"].mean()),
@@ -397,7 +425,7 @@ def feature_importance(frame: pd.DataFrame, window_months: int, seed: int,
 
 def baseline_values(rows: pd.DataFrame) -> dict[str, object]:
     """A typical customer: the median of each numeric feature, the commonest category."""
-    baseline: dict[str, object] = {c: float(rows[c].median()) for c in NUMERIC_FEATURES}
+    baseline: dict[str, object] = {c: float(rows[c].median()) for c in MODEL_NUMERIC_FEATURES}
     for column in CATEGORICAL_FEATURES:
         counts = rows[column].value_counts()
         baseline[column] = counts.sort_index().idxmax() if len(counts) else None
@@ -411,7 +439,7 @@ def customer_drivers(model, features: pd.DataFrame, candidates: list[str],
     For each candidate feature the customer's value is replaced by the baseline value and the
     drop in probability is that feature's contribution; the largest positive ones are the drivers.
     """
-    columns = NUMERIC_FEATURES + CATEGORICAL_FEATURES
+    columns = MODEL_NUMERIC_FEATURES + CATEGORICAL_FEATURES
     probability = predict_probability(model, features[columns])
     contributions = np.zeros((len(features), len(candidates)))
     for position, feature in enumerate(candidates):
@@ -460,7 +488,7 @@ def score_customers(model, model_name: str, current: pd.DataFrame, driver_candid
     ``customer_id`` columns.
     """
     current = current.sort_values("customer_id", kind="stable").reset_index(drop=True)
-    probability = predict_probability(model, current[NUMERIC_FEATURES + CATEGORICAL_FEATURES])
+    probability = predict_probability(model, current[MODEL_NUMERIC_FEATURES + CATEGORICAL_FEATURES])
     tiers = risk_tier(probability, high_threshold, medium_threshold)
     drivers = customer_drivers(model, current, driver_candidates, baseline)
     scores = pd.DataFrame({
@@ -482,7 +510,7 @@ def driver_candidates(importance: pd.DataFrame, model_name: str) -> list[str]:
                             & (importance["importance"] > 0)].sort_values("importance_rank")
     candidates = ranked["feature"].head(DRIVER_CANDIDATES).tolist()
     # a model that gains nothing from any single feature still gets named reasons
-    return candidates or NUMERIC_FEATURES[:DRIVER_CANDIDATES]
+    return candidates or MODEL_NUMERIC_FEATURES[:DRIVER_CANDIDATES]
 
 
 def unscored_customers(current: pd.DataFrame) -> pd.DataFrame:

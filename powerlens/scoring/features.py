@@ -30,8 +30,12 @@ NUMERIC_FEATURES = [
     "zero_usage_months_3m",
     "kwh_yoy_3m",
     "kwh_seasonal_trend_last_year",
+    "kwh_trend_vs_type",
+    "kwh_volatility_vs_type",
     "max_demand_3m_kw",
     "demand_trend_3m_vs_12m",
+    "demand_yoy_3m",
+    "demand_trend_vs_type",
     "demand_utilisation_3m",
     "bill_avg_3m",
     "bill_amount_12m",
@@ -52,7 +56,15 @@ NUMERIC_FEATURES = [
     "latest_survey_billing",
     "programmes_enrolled",
 ]
+# Raw seasonal-blind figures stay in the feature table for readers, but the models see their
+# seasonally adjusted forms instead: a farm's winter dip (use 0.6 of its 12-month mean, demand
+# 0.5) looked exactly like a customer fading away, and with a few dozen farms against thousands
+# of households the models learned "dip = leaving" for everyone (docs/ch5_churn.md, "Seasonal
+# customers").
+SEASON_BLIND_FEATURES = ["kwh_trend_3m_vs_12m", "kwh_volatility_12m", "demand_trend_3m_vs_12m"]
+MODEL_NUMERIC_FEATURES = [f for f in NUMERIC_FEATURES if f not in SEASON_BLIND_FEATURES]
 FEATURES = NUMERIC_FEATURES + CATEGORICAL_FEATURES
+MODEL_FEATURES = MODEL_NUMERIC_FEATURES + CATEGORICAL_FEATURES
 
 # columns a caller must never hand to a model: they describe the future
 FORBIDDEN_FEATURES = {"close_date", "close_reason"}
@@ -176,6 +188,8 @@ def features_sql(window_months: int) -> str:
     numeric = ",\n        ".join(f"cast({expr} as double) as {name}"
                                  for name, expr in _numeric_expressions().items())
     categorical = ", ".join(f"base.{name}" for name in CATEGORICAL_FEATURES)
+    adjusted = ",\n    ".join(f"cast({expr} as double) as {name}"
+                              for name, expr in ADJUSTED_FEATURES.items())
     return f"""
 with snapshots as (
     select cast(snapshot_date as date) as snapshot_date, labelled from pl_churn_snapshots
@@ -198,7 +212,8 @@ usage_agg as (
         max(max_demand_kw) filter (where k <= 3) as demand_3,
         max(max_demand_kw) filter (where k <= 12) as demand_12,
         sum(kwh) filter (where k > 12) as kwh_last_year_3,
-        count(*) filter (where k > 12) as months_last_year_3
+        count(*) filter (where k > 12) as months_last_year_3,
+        max(max_demand_kw) filter (where k > 12) as demand_last_year_3
     from {v}monthly_usage {usage_join}
     group by all
 ),
@@ -359,8 +374,23 @@ features as (
         case when labelled then close_date is not null
             and close_date < snapshot_date + to_months({int(window_months)}) end as churned
     from joined as base
+),
+type_norms as (
+    -- what is normal for the customer type at the snapshot (the median over its customers
+    -- active then, all from rows before the snapshot): the yardstick for use and demand
+    -- trends and volatility, which swing with the season for farms and not for households
+    select snapshot_date, customer_type,
+        median(kwh_trend_3m_vs_12m) as type_kwh_trend,
+        median(demand_trend_3m_vs_12m) as type_demand_trend,
+        median(kwh_volatility_12m) as type_volatility
+    from features
+    group by all
 )
-select * from features
+select f.* exclude ({", ".join(ADJUSTED_FEATURES)}),
+    {adjusted}
+from features as f
+left join type_norms as n
+    on f.snapshot_date = n.snapshot_date and f.customer_type is not distinct from n.customer_type
 """
 
 
@@ -384,8 +414,14 @@ def _numeric_expressions() -> dict[str, str]:
         "zero_usage_months_3m": "n_3 - coalesce(used_3, 0)",
         "kwh_yoy_3m": _ratio_sql(kwh_avg_3m, last_year_avg),
         "kwh_seasonal_trend_last_year": _ratio_sql(last_year_avg, kwh_avg_12m),
+        "kwh_trend_vs_type": "null",  # see ADJUSTED_FEATURES
+        "kwh_volatility_vs_type": "null",
         "max_demand_3m_kw": "demand_3",
         "demand_trend_3m_vs_12m": _ratio_sql("demand_3", "demand_12"),
+        # the highest demand of the same three calendar months a year earlier, same rule
+        "demand_yoy_3m": _ratio_sql("demand_3", "case when months_open >= 15 and "
+                                    "months_last_year_3 = 3 then demand_last_year_3 end"),
+        "demand_trend_vs_type": "null",
         "demand_utilisation_3m": _ratio_sql("demand_3", "contract_capacity_kva"),
         "bill_avg_3m": bill_avg_3m,
         "bill_amount_12m": "coalesce(amount_12, 0)",
@@ -410,6 +446,19 @@ def _numeric_expressions() -> dict[str, str]:
     }
     assert list(expressions) == NUMERIC_FEATURES, "feature SQL and NUMERIC_FEATURES disagree"
     return expressions
+
+
+# Features measured against the customer's own seasonal baseline or its type's norm at the
+# snapshot (``type_norms`` in ``features_sql``), filled in after the per-customer features.
+ADJUSTED_FEATURES = {
+    # the 3-month trend divided by the median trend of the customer's type at the snapshot:
+    # about 1 for a farm in the farms' usual winter dip, well below 1 for a customer fading
+    # away. (Divided by the customer's own trend a year earlier it was noisier than the raw
+    # trend for the many customers without a season; kwh_yoy_3m carries the own baseline.)
+    "kwh_trend_vs_type": _ratio_sql("f.kwh_trend_3m_vs_12m", "n.type_kwh_trend"),
+    "kwh_volatility_vs_type": _ratio_sql("f.kwh_volatility_12m", "n.type_volatility"),
+    "demand_trend_vs_type": _ratio_sql("f.demand_trend_3m_vs_12m", "n.type_demand_trend"),
+}
 
 
 def create_input_views(con, sources: dict) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 import pandas as pd
 
 from powerlens.scoring.churn import UNSCORED_TIER
+from powerlens.scoring.profile_dimensions import (CHURN_PROFILE_DIMENSIONS, band,
+                                                  profile_categories)
 
 
 PROFILE_DTYPES = {"group_name": "string", "dimension": "string", "category": "string",
@@ -43,36 +45,46 @@ def group_profile(customers: pd.DataFrame, in_group: pd.Series, dimensions: list
     return pd.DataFrame.from_records(rows, columns=list(PROFILE_DTYPES)).astype(PROFILE_DTYPES)
 
 
-def band(values: pd.Series, edges: list[float], labels: list[str]) -> pd.Series:
-    """Labels for ``values`` cut at ``edges`` (left-closed); missing stays missing."""
-    return pd.cut(values, bins=[float("-inf"), *edges, float("inf")], labels=labels,
-                  right=False).astype(object)
-
-
 QUARTER_EDGES = [25.0, 50.0, 75.0]
 QUARTER_LABELS = ["bottom_quarter", "second_quarter", "third_quarter", "top_quarter"]
 
 
-def churn_high_risk_profile(scores: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame:
+CHURN_PROFILE_DTYPES = {**PROFILE_DTYPES, "observed_churners": "Int64"}
+DEFAULT_MIN_CHURNERS = 5
+
+
+def churn_high_risk_profile(scores: pd.DataFrame, features: pd.DataFrame,
+                            churners: pd.DataFrame | None = None,
+                            min_churners: int = DEFAULT_MIN_CHURNERS) -> pd.DataFrame:
     """The high churn-risk tier against every scored customer (``features`` of the same snapshot).
 
     Unscored customers (no model could be evaluated) are left out: with none scored the profile
     is empty rather than a base in which nobody looks high-risk.
+
+    ``churners`` (``profile_dimensions.observed_churners`` of the training rows, kept in the
+    model artefact) gives each category's ``observed_churners``; ``over_representation`` is
+    only reported where that is at least ``min_churners``: a model cannot have learned that a
+    category leaves (27 farms, no churner among them) and the tier's over-representation there
+    says more about the model than about the customers. Without ``churners`` nothing is held
+    back and ``observed_churners`` is empty.
     """
     scored = scores.loc[scores["risk_tier"] != UNSCORED_TIER]
     customers = scored[["customer_id", "risk_tier"]].merge(
         features[["customer_id", "customer_type", "region_code", "urban_rural", "payment_mode",
                   "tenure_months", "complaints_12m", "late_payments_12m"]], on="customer_id")
-    customers["tenure_band"] = band(customers["tenure_months"], [12, 36, 120],
-                                    ["under_1y", "1_to_3y", "3_to_10y", "10y_plus"])
-    customers["complaints_12m_band"] = band(customers["complaints_12m"], [1, 2],
-                                            ["none", "one", "two_or_more"])
-    customers["late_payments_12m_band"] = band(customers["late_payments_12m"], [1, 3],
-                                               ["none", "one_or_two", "three_or_more"])
-    return group_profile(customers, customers["risk_tier"] == "high",
-                         ["customer_type", "region_code", "urban_rural", "tenure_band",
-                          "payment_mode", "complaints_12m_band", "late_payments_12m_band"],
-                         "high_churn_risk")
+    categories = profile_categories(customers)
+    profile = group_profile(categories, customers["risk_tier"] == "high",
+                            CHURN_PROFILE_DIMENSIONS, "high_churn_risk")
+    if churners is None:
+        profile["observed_churners"] = pd.array([pd.NA] * len(profile), dtype="Int64")
+        return profile.astype(CHURN_PROFILE_DTYPES)
+    counts = churners.set_index(["dimension", "category"])["observed_churners"]
+    keys = list(zip(profile["dimension"], profile["category"]))
+    observed = pd.array([int(counts.get(key, 0)) for key in keys], dtype="Int64")
+    profile["observed_churners"] = observed
+    too_few = (observed < int(min_churners)).to_numpy(dtype=bool, na_value=True)
+    profile.loc[too_few, "over_representation"] = float("nan")
+    return profile.astype(CHURN_PROFILE_DTYPES)
 
 
 def high_value_profile(values: pd.DataFrame) -> pd.DataFrame:

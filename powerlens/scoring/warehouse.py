@@ -48,3 +48,28 @@ def data_months(monthly_usage: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp
     first = monthly_usage["usage_month"].min()
     current = monthly_usage["usage_month"].max() + pd.DateOffset(months=1)
     return pd.Timestamp(first), pd.Timestamp(current)
+
+
+
+def churn_feature_relation(session, relations: dict, min_history_months, window_months,
+                           all_snapshots: bool):
+    """The churn features as a DuckDB relation on the warehouse (``features_sql``): every
+    snapshot with its label, or only the current snapshot (the customers to score).
+
+    ``relations`` holds the dbt relations of ``int_consumption__customer_months`` (key
+    ``customer_months``) and of the staged customers, bills, payments, tickets, surveys and
+    programmes (the ``ChurnInputs`` names). Monthly usage is the one warehouse definition (the
+    months that have readings); the current snapshot is the day after the last usage month.
+    """
+    from powerlens.scoring.features import snapshot_dates, training_relation
+
+    usage = (relations["customer_months"].filter("reading_days > 0")
+             .project("customer_id, usage_month, kwh_total as kwh, max_demand_kw"))
+    first_month, last_month = usage.aggregate("min(usage_month), max(usage_month)").fetchall()[0]
+    current_snapshot = pd.Timestamp(last_month) + pd.DateOffset(months=1)
+    snapshots = (snapshot_dates(first_month, current_snapshot, int(min_history_months))
+                 if all_snapshots else [current_snapshot])
+    sources = {name: relation for name, relation in relations.items()
+               if name != "customer_months"}
+    return training_relation(session, {**sources, "monthly_usage": usage}, snapshots,
+                             current_snapshot, int(window_months))
