@@ -183,64 +183,8 @@
 {#- One raw read, typed: a subquery written out where it is used rather than a CTE used three
     times, which DuckDB would buffer whole (tens of millions of wide rows) before reading it.
     Each copy reads only the columns it needs: the key checks below read the key columns. -#}
-{%- set typed_rows_sql -%}
-    select
-        {%- for column in columns %}
-        {%- set native = staging_native_typed_value(column.get('type', 'text'), source_types.get(column['name'], 'VARCHAR'), 'raw_rows.' ~ column['name']) %}
-        {%- if native %}
-        raw_rows.{{ column['name'] }},
-        {{ native }} as {{ column['name'] }}__typed,
-        {%- else %}
-        {#- text: the trimmed text (NULL when empty) is what the checks read; the raw text is kept
-            for the rejected rows' raw record #}
-        {{ staging_trimmed_text('cast(raw_rows.' ~ column['name'] ~ ' as varchar)') }} as {{ column['name'] }},
-        {{ staging_typed_value(column.get('type', 'text'), staging_trimmed_text('cast(raw_rows.' ~ column['name'] ~ ' as varchar)')) }} as {{ column['name'] }}__typed,
-        cast(raw_rows.{{ column['name'] }} as varchar) as {{ column['name'] }}__raw,
-        {%- endif %}
-        {%- endfor %}
-        raw_rows._source_file,
-        coalesce(raw_rows._parquet_row, raw_rows._ordinality - csv_file_offsets._ordinality_offset)
-            as _source_row
-    from (
-        {#- The untyped-empty prototype makes every declared column exist even when no raw file
-            does (optional exports) or a file lacks a column, without changing the types a file
-            brings; file_row_number comes from Parquet, ordinality from CSV (DuckDB numbers CSV
-            rows across the glob in file order). -#}
-        select
-            {%- for column in columns %}
-            {{ column['name'] }},
-            {%- endfor %}
-            cast(filename as varchar) as _source_file,
-            cast(ordinality as bigint) as _ordinality,
-            cast(file_row_number as bigint) + 1 as _parquet_row
-        from (
-            select
-                {%- for column in columns %}
-                null as {{ column['name'] }},
-                {%- endfor %}
-                null as filename,
-                null as ordinality,
-                null as file_row_number
-            where false
-            union all by name
-            select * from {{ source_relation }}
-        ) as raw_files
-    ) as raw_rows
-    left join (
-        {#- CSV rows are numbered across the glob: a file's rows start after the previous files' -#}
-        select
-            cast(filename as varchar) as _source_file,
-            min(cast(ordinality as bigint)) - 1 as _ordinality_offset
-        from (
-            select null as filename, null as ordinality where false
-            union all by name
-            select * from {{ source_relation }}
-        ) as raw_files
-        where ordinality is not null
-        group by all
-    ) as csv_file_offsets
-        on raw_rows._source_file = csv_file_offsets._source_file
-{%- endset %}
+{%- set typed_rows_sql = staging_typed_rows_sql(source_relation, columns, source_types, number_rows=true) -%}
+{%- set typed_keys_sql = staging_typed_rows_sql(source_relation, columns, source_types, number_rows=false) -%}
 
 with typed_rows as (
     {{ typed_rows_sql }}
@@ -254,7 +198,7 @@ with typed_rows as (
 repeated_keys_{{ key_index }} as (
     {#- Groups of rows that may share a key; only their rows are ranked below. -#}
     select {{ staging_key_group(key, key_types) }} as _key_group
-    from ({{ typed_rows_sql }}) as typed_rows
+    from ({{ typed_keys_sql }}) as typed_rows
     where {{ key_typed | join(' is not null and ') }} is not null
     group by _key_group
     having {{ staging_key_group_repeats(key, key_types) }}
@@ -370,4 +314,83 @@ select * from final
     any test for whether a value needs it. -#}
 {% macro staging_trimmed_text(text_sql) -%}
 nullif(regexp_replace({{ text_sql }}, '^[\s　]+|[\s　]+$', '', 'g'), '')
+{%- endmacro %}
+
+{#- One raw read, typed (the body of staging_checked_rows' reads): every column's trimmed text
+    and typed value, the raw text of text-read columns, the file, and with number_rows the 1-based
+    row within the file (for CSV this costs a second read of the files, for their row offsets). -#}
+{% macro staging_typed_rows_sql(source_relation, columns, source_types, number_rows) -%}
+    select
+        {%- for column in columns %}
+        {%- set native = staging_native_typed_value(column.get('type', 'text'), source_types.get(column['name'], 'VARCHAR'), 'raw_rows.' ~ column['name']) %}
+        {%- if native %}
+        raw_rows.{{ column['name'] }},
+        {{ native }} as {{ column['name'] }}__typed,
+        {%- else %}
+        {#- text: the trimmed text (NULL when empty) is what the checks read; the raw text is kept
+            for the rejected rows' raw record. A value in its clean form (staging_fast_typed_value)
+            is typed as it is: it has nothing to trim, so only the other values are trimmed and
+            parsed in full #}
+        {%- set raw_text = 'cast(raw_rows.' ~ column['name'] ~ ' as varchar)' %}
+        {%- set trimmed = staging_trimmed_text(raw_text) %}
+        {%- set fast = staging_fast_typed_value(column.get('type', 'text'), raw_text) | trim %}
+        {%- if fast %}
+        case when ({{ fast }}) is not null then {{ raw_text }} else {{ trimmed }} end as {{ column['name'] }},
+        coalesce({{ fast }}, {{ staging_typed_value(column.get('type', 'text'), trimmed) }}) as {{ column['name'] }}__typed,
+        {%- else %}
+        {{ trimmed }} as {{ column['name'] }},
+        {{ staging_typed_value(column.get('type', 'text'), trimmed) }} as {{ column['name'] }}__typed,
+        {%- endif %}
+        {{ raw_text }} as {{ column['name'] }}__raw,
+        {%- endif %}
+        {%- endfor %}
+        raw_rows._source_file
+        {%- if number_rows %},
+        coalesce(raw_rows._parquet_row, raw_rows._ordinality - csv_file_offsets._ordinality_offset)
+            as _source_row
+        {%- endif %}
+    from (
+        {#- The untyped-empty prototype makes every declared column exist even when no raw file
+            does (optional exports) or a file lacks a column, without changing the types a file
+            brings; file_row_number comes from Parquet, ordinality from CSV (DuckDB numbers CSV
+            rows across the glob in file order). -#}
+        select
+            {%- for column in columns %}
+            {{ column['name'] }},
+            {%- endfor %}
+            cast(filename as varchar) as _source_file,
+            cast(ordinality as bigint) as _ordinality,
+            cast(file_row_number as bigint) + 1 as _parquet_row
+        from (
+            select
+                {%- for column in columns %}
+                null as {{ column['name'] }},
+                {%- endfor %}
+                null as filename,
+                null as ordinality,
+                null as file_row_number
+            where false
+            union all by name
+            select * from {{ source_relation }}
+        ) as raw_files
+    ) as raw_rows
+    {%- if number_rows %}
+    left join (
+        {#- CSV rows are numbered across the glob: a file's rows start after the previous files'.
+            The limit (far above any number of files) tells DuckDB's planner that this side is
+            small; left to its estimate it built the join's hash table from the raw rows. -#}
+        select
+            cast(filename as varchar) as _source_file,
+            min(cast(ordinality as bigint)) - 1 as _ordinality_offset
+        from (
+            select null as filename, null as ordinality where false
+            union all by name
+            select * from {{ source_relation }}
+        ) as raw_files
+        where ordinality is not null
+        group by all
+        limit 100000
+    ) as csv_file_offsets
+        on raw_rows._source_file = csv_file_offsets._source_file
+    {%- endif %}
 {%- endmacro %}

@@ -85,3 +85,24 @@ case
         then cast(try_strptime({{ staging_halfwidth(text_sql) }}, ['%Y-%m', '%Y/%m', '%Y%m']) as date)
 end
 {%- endmacro %}
+
+{#- The clean form of a value, read without trimming or normalising: ISO dates and timestamps,
+    plain decimals. NULL when the text is not in that form, and staging then trims it and runs
+    the full parser above, so the result is the same either way; the daily readings are tens of
+    millions of values and nearly all of them are clean. Empty for types without a fast form. -#}
+{% macro staging_fast_typed_value(column_type, text_sql) -%}
+{%- set number = "regexp_full_match(" ~ text_sql ~ ", '[+-]?(\\d+\\.?\\d*|\\.\\d+)')" -%}
+{%- if column_type == 'double' -%}
+case when {{ number }} then try_cast({{ text_sql }} as double) end
+{%- elif column_type in ('money', 'power_factor') -%}
+case when {{ number }} then try_cast({{ text_sql }} as {{ 'decimal(18,2)' if column_type == 'money' else 'decimal(4,2)' }}) end
+{%- elif column_type == 'integer' -%}
+case when regexp_full_match({{ text_sql }}, '[+-]?\d+') then try_cast({{ text_sql }} as integer) end
+{%- elif column_type == 'date' -%}
+case when regexp_full_match({{ text_sql }}, '\d{4}-\d{2}-\d{2}') then try_cast({{ text_sql }} as date) end
+{%- elif column_type == 'timestamp' -%}
+case when regexp_full_match({{ text_sql }}, '\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}') then try_cast({{ text_sql }} as timestamp) end
+{%- elif column_type == 'month' -%}
+case when regexp_full_match({{ text_sql }}, '\d{4}-\d{2}') then try_cast({{ text_sql }} || '-01' as date) end
+{%- endif -%}
+{%- endmacro %}
