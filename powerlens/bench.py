@@ -57,10 +57,8 @@ RUN_STAGE_MARKERS = (
 )
 STAGES = ("generate", "baseline", "preflight", "staging", "gate", "marts", "publish", "total run")
 
-# What --skip-scoring leaves out: the Python churn and value models and everything built on
-# them (the ch5/ch6 marts and their tests), as a dbt --exclude selector. `powerlens run` has to
-# pass it to the marts step; RUN_SKIP_SCORING_OPTION is the option it takes.
-SCORING_EXCLUDE_SELECTOR = "path:models/python+"
+# --skip-scoring runs `powerlens run` with this option: the Python churn and value models and
+# everything built on them stay out of the build (powerlens.pipeline.dbt.SCORING_SELECTION).
 RUN_SKIP_SCORING_OPTION = "--exclude-scoring"
 
 # The dbt nodes that compute what benchmarks/baseline_duckdb.py computes, matched by name (a
@@ -104,7 +102,7 @@ def register(subparsers) -> None:
     parser.add_argument("--keep", action="store_true", help="keep the working folder")
     parser.add_argument("--skip-scoring", action="store_true",
                         help="leave the Python churn/value models and what depends on them out of "
-                             f"the run (needs `powerlens run {RUN_SKIP_SCORING_OPTION}`)")
+                             f"the run (`powerlens run {RUN_SKIP_SCORING_OPTION}`)")
     parser.add_argument("--json", dest="json_path", type=Path, default=None,
                         help="also write the report as JSON to this file")
     parser.set_defaults(func=bench_command)
@@ -417,24 +415,12 @@ def format_table(report: dict) -> str:
     return "\n".join(lines)
 
 
-def _run_help_lists(option: str) -> bool:
-    completed = subprocess.run([_powerlens(), "run", "--help"], capture_output=True, text=True,
-                               cwd=REPO_ROOT)
-    return option in completed.stdout
-
-
 def _powerlens() -> str:
     candidate = Path(sys.executable).parent / "powerlens"
     return str(candidate) if candidate.exists() else "powerlens"
 
 
 def bench(args: argparse.Namespace) -> tuple[int, dict | None]:
-    if args.skip_scoring and not _run_help_lists(RUN_SKIP_SCORING_OPTION):
-        print(f"powerlens bench: --skip-scoring needs `powerlens run {RUN_SKIP_SCORING_OPTION}` "
-              f"(leave out the dbt selection {SCORING_EXCLUDE_SELECTOR!r} from the marts step), "
-              "which this version of `powerlens run` does not have; run without --skip-scoring",
-              file=sys.stderr)
-        return 2, None
     work = args.work or Path(tempfile.mkdtemp(prefix="powerlens_bench_"))
     work = work.resolve()
     raw, warehouse, logs = work / "raw", work / "warehouse", work / "logs"

@@ -2,11 +2,8 @@
 from __future__ import annotations
 
 import json
-import subprocess
 
-import pytest
-
-from conftest import REPO_ROOT, bin_path, run_command
+from conftest import bin_path, run_command
 from powerlens import bench
 
 STAGES = ("generate", "baseline", "preflight", "staging", "gate", "marts", "publish", "total run")
@@ -15,7 +12,7 @@ STAGES = ("generate", "baseline", "preflight", "staging", "gate", "marts", "publ
 def test_bench_end_to_end(tmp_path):
     report_path = tmp_path / "bench.json"
     result = run_command([bin_path("powerlens"), "bench", "--customers", "150", "--months", "6",
-                          "--format", "csv", "--work", str(tmp_path / "work"),
+                          "--format", "csv", "--skip-scoring", "--work", str(tmp_path / "work"),
                           "--json", str(report_path)])
     report = json.loads(report_path.read_text(encoding="utf-8"))
     for stage in STAGES:
@@ -27,24 +24,15 @@ def test_bench_end_to_end(tmp_path):
     assert len(report["slowest_nodes"]) == 10
     assert report["run"]["status"] == "published"
     assert report["baseline"]["rows"]["recomputed_bills"] > 0
+    # --skip-scoring builds the SQL warehouse only
+    assert report["parameters"]["skip_scoring"] is True
+    assert report["dbt"]["python_models"] == 0 and report["dbt"]["sql_models"] > 50
     table = result.stdout.split("\n\n", 1)[1]  # the table printed after the progress lines
     for stage in STAGES:
         assert f"\n{stage} " in "\n" + table, f"stage {stage} missing from the table:\n{table}"
     assert "ratio, all SQL models / baseline" in table and "10 slowest dbt nodes" in table
     # the stdout also carries the report as one JSON line
     assert json.loads(result.stdout.strip().splitlines()[-1])["stages"] == report["stages"]
-
-
-def test_skip_scoring_fails_clearly_without_the_run_option(tmp_path):
-    help_text = subprocess.run([bin_path("powerlens"), "run", "--help"], capture_output=True,
-                               text=True, cwd=REPO_ROOT).stdout
-    if bench.RUN_SKIP_SCORING_OPTION in help_text:
-        pytest.skip("powerlens run has the option now")
-    result = run_command([bin_path("powerlens"), "bench", "--customers", "10", "--months", "2",
-                          "--skip-scoring", "--work", str(tmp_path)], check=False)
-    assert result.returncode == 2
-    assert bench.RUN_SKIP_SCORING_OPTION in result.stderr
-    assert not (tmp_path / "raw").exists()  # nothing generated
 
 
 def test_dbt_log_lines_are_parsed(tmp_path):
