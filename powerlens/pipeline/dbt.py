@@ -73,6 +73,10 @@ def run_dbt(args: list[str], *, build_db: Path, run_dir: Path, dbt_vars: dict[st
         "POWERLENS_DB": str(build_db),
         "DBT_TARGET_PATH": str(run_dir / "target"),
         "DBT_LOG_PATH": str(run_dir / "logs"),
+        # one model at a time: DuckDB already spreads each query over the cores, and two models
+        # side by side only share them, with both in memory (docs/benchmarks.md: same time, less
+        # memory at 100,000 customers)
+        "POWERLENS_DBT_THREADS": os.environ.get("POWERLENS_DBT_THREADS", "1"),
     }
     command = [dbt_executable(), *args, "--vars", json.dumps(dbt_vars)]
     log_path = run_dir / f"{log_name}.log"
