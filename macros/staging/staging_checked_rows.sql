@@ -5,9 +5,11 @@
 
     and gets one row per raw row: the typed columns (raw names), _source_file, _source_row
     (1-based data row within its file), and for a row that fails a rule _record_key, _raw_record
-    (the raw text as JSON) and _failed_rules / _failed_columns / _failure_details (NULL when the row passes, else every
-    failed rule joined by "; ", position by position). The staged model keeps the rows with no
-    failure, the rejected model the others, so raw = staged + rejected by construction.
+    (the raw text as JSON) and _failed_rules / _failed_columns / _failure_details (NULL when the
+    row passes, else every failed rule joined by "; ", position by position). The staged model
+    keeps the rows with no failure, the rejected model the others, so raw = staged + rejected by
+    construction. The columns must match the raw contract in the sources yml (checked first,
+    staging_contract.sql).
 
     A column spec is a dict:
       name          raw column name (kept in staging)
@@ -175,14 +177,12 @@
 
 {#- Speed matters here: the daily readings are tens of millions of rows, so every row is read,
     typed and checked in one stream and written once. Parquet columns whose type already fits are
-    taken as they are; text goes through the parsers. The costly extras run only for the rows
-    that need them: the raw record as JSON and the failure lists for rejected rows only, ranking
-    for rows whose key occurs more than once. No wide intermediate result is read twice (DuckDB
-    would buffer it): the per-file CSV row offsets and the repeated keys come from narrow reads
-    of the raw files. -#}
-{#- One raw read, typed: a subquery written out where it is used rather than a CTE used three
-    times, which DuckDB would buffer whole (tens of millions of wide rows) before reading it.
-    Each copy reads only the columns it needs: the key checks below read the key columns. -#}
+    taken as they are; clean text takes the parsers' fast form, the rest is trimmed and parsed in
+    full. The costly extras run only for the rows that need them: the raw record as JSON and the
+    failure lists for rejected rows only, ranking for rows whose key may occur more than once.
+    The raw read is a subquery written out where it is used, not a CTE read three times, which
+    DuckDB would buffer whole (tens of millions of wide rows); each copy reads only the columns
+    it needs (the repeated-key groups read the key columns, without the CSV row offsets). -#}
 {%- set typed_rows_sql = staging_typed_rows_sql(source_relation, columns, source_types, number_rows=true) -%}
 {%- set typed_keys_sql = staging_typed_rows_sql(source_relation, columns, source_types, number_rows=false) -%}
 
