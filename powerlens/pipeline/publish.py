@@ -52,14 +52,20 @@ def swap_in(build_db: Path, export_dir: Path, warehouse_dir: Path, keep_exports:
         stale_wal.unlink()
     os.replace(build_db, published)
 
-    link = warehouse_dir / PARQUET_DIR / CURRENT_LINK
-    temporary_link = link.with_name(CURRENT_LINK + ".new")
-    if temporary_link.is_symlink():
-        temporary_link.unlink()
-    os.symlink(export_dir.name, temporary_link)
-    os.replace(temporary_link, link)
+    point_link(warehouse_dir / PARQUET_DIR / CURRENT_LINK, export_dir.name)
     _prune_exports(warehouse_dir / PARQUET_DIR, keep=keep_exports, current=export_dir.name)
     return published
+
+
+def point_link(link: Path, target_name: str) -> Path:
+    """Point the symlink ``link`` at ``target_name`` (a sibling) in one atomic rename: a reader
+    resolving the link sees the old target or the new one, never none."""
+    temporary_link = link.with_name(link.name + ".new")
+    if temporary_link.is_symlink():
+        temporary_link.unlink()
+    os.symlink(target_name, temporary_link)
+    os.replace(temporary_link, link)
+    return link
 
 
 def _prune_exports(parquet_dir: Path, keep: int, current: str) -> None:

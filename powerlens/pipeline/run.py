@@ -28,8 +28,6 @@ RUNS_DIR = "runs"
 # SQL names it, so the views must read the same after the swap
 BUILD_FILE = publish.PUBLISHED_FILE
 CURRENT_RUN_LINK = "current"
-# dbt's parse of the project, kept from run to run (partial parsing); see dbt.run_dbt
-PARSE_CACHE_FILE = "partial_parse.msgpack"
 
 EXIT_OK = 0
 EXIT_PREFLIGHT = 2
@@ -137,7 +135,7 @@ def _run_steps(options: RunOptions, raw_dir: Path, warehouse_dir: Path, run_dir:
     # last parse, so every run hands dbt the same ones: the raw folder and the build file under
     # the fixed link runs/current to this run's folder (runs take turns under the lock), and the
     # as-of date, which changes at most once a day
-    current_run = _link_current_run(warehouse_dir, run_dir)
+    current_run = publish.point_link(warehouse_dir / RUNS_DIR / CURRENT_RUN_LINK, run_dir.name)
     dbt_vars = {"raw_dir": str(current_run / run_raw_dir.name),
                 "as_of_date": (options.as_of or dt.date.today()).isoformat()}
 
@@ -178,16 +176,6 @@ def _run_steps(options: RunOptions, raw_dir: Path, warehouse_dir: Path, run_dir:
     publish.swap_in(build_db, export_dir, warehouse_dir)
 
 
-def _link_current_run(warehouse_dir: Path, run_dir: Path) -> Path:
-    """Point the fixed link ``runs/current`` at this run's folder and return the link."""
-    link = warehouse_dir / RUNS_DIR / CURRENT_RUN_LINK
-    temporary = link.with_name(CURRENT_RUN_LINK + ".new")
-    temporary.unlink(missing_ok=True)
-    os.symlink(run_dir.name, temporary)
-    os.replace(temporary, link)
-    return link
-
-
 def _check_published_readable(published_db: Path) -> None:
     """The run reads the previous figures and history from the published file; a reader that
     opened it read-write holds a lock that would stop the run halfway, so say so up front."""
@@ -208,7 +196,7 @@ def _dbt_step(stage: str, exit_code: int, what: str, selection: list[str], *, bu
     result = dbt.run_dbt(["build", *selection, *dbt.PRODUCTION_EXCLUSIONS], build_db=current_build,
                          run_dir=run_dir,
                          dbt_vars=dbt_vars, log_name=f"dbt_{stage}",
-                         parse_cache=run_dir.parent / PARSE_CACHE_FILE)
+                         parse_cache=run_dir.parent / dbt.PARTIAL_PARSE_FILE)
     if not result.ok:
         raise RunFailed(stage, exit_code, _dbt_failure(what, result))
 

@@ -34,7 +34,7 @@ candidate_rows as (
     from {{ model }} as rows_in_model
     semi join blocks_with_repeats
         on {% for column in other_columns %}rows_in_model.{{ column }} is not distinct from blocks_with_repeats.{{ column }} and {% endfor -%}
-        ({{ bucket_column }} - {{ bucket_origin }}) // 64 = blocks_with_repeats._block
+        {{ position }} // 64 = blocks_with_repeats._block
     union all
     -- rows without a value in the bucket column have no block: they are compared whole
     select {{ combination_of_columns | join(', ') }}
