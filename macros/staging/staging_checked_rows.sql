@@ -155,10 +155,18 @@
     {% do return(none) %}
 {% endmacro %}
 
-{% macro staging_checked_rows(source_relation, columns, unique_keys) %}
+{% macro staging_checked_rows(source_relation, columns, unique_keys, change_month_column=none) %}
 {%- do staging_assert_columns_match_contract(source_relation, columns, unique_keys) -%}
 {%- set column_types = staging_column_types() -%}
 {%- set source_types = staging_source_column_types(source_relation) -%}
+{#- an incremental build stages only some files (staging_incremental.sql); none: every file -#}
+{%- set incremental = is_incremental() -%}
+{%- set only_files = none -%}
+{%- if incremental and execute -%}
+    {%- set only_files = staging_reread_files(source_relation, columns, unique_keys, source_types, change_month_column) -%}
+{%- elif execute -%}
+    {%- do staging_forget_changed_months() -%}
+{%- endif -%}
 {%- set grain = unique_keys[0] -%}
 {%- set checks = [] -%}
 {%- for column in columns -%}
@@ -183,8 +191,8 @@
     The raw read is a subquery written out where it is used, not a CTE read three times, which
     DuckDB would buffer whole (tens of millions of wide rows); each copy reads only the columns
     it needs (the repeated-key groups read the key columns, without the CSV row offsets). -#}
-{%- set typed_rows_sql = staging_typed_rows_sql(source_relation, columns, source_types, number_rows=true) -%}
-{%- set typed_keys_sql = staging_typed_rows_sql(source_relation, columns, source_types, number_rows=false) -%}
+{%- set typed_rows_sql = staging_typed_rows_sql(source_relation, columns, source_types, number_rows=true, only_files=only_files) -%}
+{%- set typed_keys_sql = staging_typed_rows_sql(source_relation, columns, source_types, number_rows=false, only_files=only_files) -%}
 
 with typed_rows as (
     {{ typed_rows_sql }}
@@ -195,10 +203,30 @@ with typed_rows as (
 {%- set key_typed = [] -%}{%- for key_column in key -%}{%- do key_typed.append(key_column ~ '__typed') -%}{%- endfor %}
 {%- set key_types = {} -%}{%- for column in columns if column['name'] in key -%}{%- do key_types.update({column['name']: column.get('type', 'text')}) -%}{%- endfor %}
 
+{%- set ranked_rows_sql -%}
+    select {{ key_typed | join(', ') }}, _source_file, _source_row from ({{ typed_rows_sql }}) as typed_rows
+    {% if incremental -%}
+    {#- the rows staged before that share a key with the rows staged now take part in the ranking #}
+    union all
+    select
+        {%- for key_column in key %}
+        existing.{{ key_column }} as {{ key_column }}__typed,
+        {%- endfor %}
+        existing._source_file,
+        existing._source_row
+    from {{ this }} as existing
+    semi join (
+        select {% for column in columns if column['name'] in key %}cast({{ column['name'] }}__typed as {{ column_types[column.get('type', 'text')]['sql_type'] }}) as {{ column['name'] }}{{ ', ' if not loop.last }}{% endfor %}
+        from ({{ typed_keys_sql }}) as typed_rows
+    ) as staged_keys
+        on {% for key_column in key %}existing.{{ key_column }} = staged_keys.{{ key_column }}{{ ' and ' if not loop.last }}{% endfor %}
+    {%- endif %}
+{%- endset %}
+
 repeated_keys_{{ key_index }} as (
     {#- Groups of rows that may share a key; only their rows are ranked below. -#}
     select {{ staging_key_group(key, key_types) }} as _key_group
-    from ({{ typed_keys_sql }}) as typed_rows
+    from ({{ ranked_rows_sql if incremental else typed_keys_sql }}) as typed_rows
     where {{ key_typed | join(' is not null and ') }} is not null
     group by _key_group
     having {{ staging_key_group_repeats(key, key_types) }}
@@ -212,7 +240,7 @@ repeated_key_ranks_{{ key_index }} as (
         row_number() over keyed_rows as _duplicate_rank,
         first_value(typed_rows._source_row) over keyed_rows as _first_row,
         first_value(typed_rows._source_file) over keyed_rows as _first_file
-    from ({{ typed_rows_sql }}) as typed_rows
+    from ({{ ranked_rows_sql if incremental else typed_rows_sql }}) as typed_rows
     semi join repeated_keys_{{ key_index }}
         on {{ staging_key_group(key, key_types, 'typed_rows.') }} = repeated_keys_{{ key_index }}._key_group
     where {% for key_column in key_typed %}typed_rows.{{ key_column }} is not null{{ ' and ' if not loop.last }}{% endfor %}
@@ -319,7 +347,7 @@ nullif(regexp_replace({{ text_sql }}, '^[\s　]+|[\s　]+$', '', 'g'), '')
 {#- One raw read, typed (the body of staging_checked_rows' reads): every column's trimmed text
     and typed value, the raw text of text-read columns, the file, and with number_rows the 1-based
     row within the file (for CSV this costs a second read of the files, for their row offsets). -#}
-{% macro staging_typed_rows_sql(source_relation, columns, source_types, number_rows) -%}
+{% macro staging_typed_rows_sql(source_relation, columns, source_types, number_rows, only_files=none) -%}
     select
         {%- for column in columns %}
         {%- set native = staging_native_typed_value(column.get('type', 'text'), source_types.get(column['name'], 'VARCHAR'), 'raw_rows.' ~ column['name']) %}
@@ -373,6 +401,7 @@ nullif(regexp_replace({{ text_sql }}, '^[\s　]+|[\s　]+$', '', 'g'), '')
             union all by name
             select * from {{ source_relation }}
         ) as raw_files
+        {{ staging_only_files_filter(only_files) }}
     ) as raw_rows
     {%- if number_rows %}
     left join (
@@ -387,10 +416,19 @@ nullif(regexp_replace({{ text_sql }}, '^[\s　]+|[\s　]+$', '', 'g'), '')
             union all by name
             select * from {{ source_relation }}
         ) as raw_files
-        where ordinality is not null
+        {{ staging_only_files_filter(only_files) }}
+        {{ 'and' if only_files is not none else 'where' }} ordinality is not null
         group by all
         limit 100000
     ) as csv_file_offsets
         on raw_rows._source_file = csv_file_offsets._source_file
     {%- endif %}
+{%- endmacro %}
+
+{#- Read only the given files (an incremental build); the constants let DuckDB skip the others. -#}
+{% macro staging_only_files_filter(only_files) -%}
+{%- if only_files is none -%}
+{%- elif only_files | length == 0 -%} where false
+{%- else -%} where cast(filename as varchar) in ({{ staging_quoted_list(only_files) }})
+{%- endif -%}
 {%- endmacro %}

@@ -31,6 +31,25 @@ def register(subparsers) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     parser.set_defaults(func=run)
 
+    split = subparsers.add_parser(
+        "split-months", help="rewrite a raw folder as one file per table and month",
+        description="Rewrite a raw folder (one file per table) as a utility's monthly exports: "
+                    "<table>/<YYYY-MM>.<ext> for the monthly tables, snapshot files for customers "
+                    "and programme enrolments (docs/incremental.md).")
+    split.add_argument("--raw", type=Path, required=True, help="folder written by generate")
+    split.add_argument("--out", type=Path, required=True, help="output folder")
+    split.add_argument("--through", type=_month, default=None,
+                       help="the export as it stood at the end of this month (YYYY-MM)")
+    split.set_defaults(func=run_split)
+
+
+def run_split(args: argparse.Namespace) -> int:
+    from powerlens.generator.layout import split_by_month
+
+    written = split_by_month(args.raw, args.out, args.through)
+    print(json.dumps({"out": str(args.out), "files": len(written)}))
+    return 0
+
 
 def run(args: argparse.Namespace) -> int:
     from powerlens.generator.core import GeneratorOptions, generate

@@ -34,6 +34,10 @@ def register(subparsers) -> None:
                         help="build the SQL warehouse only: leave out the Python churn and value "
                              "scoring models and the marts that read them (benchmarks, a quick "
                              "rebuild after a staging fix)")
+    parser.add_argument("--full-refresh", action="store_true",
+                        help="rebuild everything from the raw files; by default a run continues "
+                             "the published build when only raw files changed, staging only "
+                             "the new or changed files (docs/incremental.md)")
     parser.add_argument("--keep-runs", type=int, default=5,
                         help="run folders (logs, data docs) to keep (default 5)")
     parser.add_argument("--debug", action="store_true",
@@ -56,7 +60,8 @@ def run_command(args: argparse.Namespace) -> int:
         settings = GateSettings(rejected_share_error=args.max_rejected_share)
     options = RunOptions(raw_dir=args.raw, warehouse_dir=args.warehouse, encodings=encodings,
                          as_of=args.as_of, settings=settings, keep_runs=args.keep_runs,
-                         exclude_scoring=args.exclude_scoring)
+                         exclude_scoring=args.exclude_scoring,
+                         full_refresh=args.full_refresh)
     try:
         outcome = run_pipeline(options, say=lambda line: print(line, flush=True))
     except Exception as exc:  # an internal fault: one clear line, the traceback only on request

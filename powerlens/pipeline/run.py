@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from powerlens.pipeline import dbt, publish
+from powerlens.pipeline import dbt, publish, raw_files
 from powerlens.quality import gate as quality_gate
 from powerlens.quality import preflight as raw_preflight
 from powerlens.quality.store import RunRecord, previous_metrics, write_history
@@ -56,6 +56,8 @@ class RunOptions:
     keep_runs: int = 5
     # build the SQL warehouse only: leave out the Python scoring models and what reads them
     exclude_scoring: bool = False
+    # rebuild everything from the raw files even when the published build could be continued
+    full_refresh: bool = False
 
 
 @dataclass
@@ -119,25 +121,48 @@ def _run_steps(options: RunOptions, raw_dir: Path, warehouse_dir: Path, run_dir:
     published_db = warehouse_dir / publish.PUBLISHED_FILE
     build_db = run_dir / BUILD_FILE
 
+    # dbt re-parses the whole project whenever a var or the profile's file path differs from its
+    # last parse, so every run hands dbt the same ones: the raw folder and the build file under
+    # the fixed link runs/current to this run's folder (runs take turns under the lock), and the
+    # as-of date, which changes at most once a day
+    run_raw_dir = run_dir / "raw"
+    current_run = warehouse_dir / RUNS_DIR / CURRENT_RUN_LINK
+    dbt_vars = {"raw_dir": str(current_run / run_raw_dir.name),
+                "as_of_date": (options.as_of or dt.date.today()).isoformat()}
+
+    # continue the published build when only raw files changed (docs/incremental.md)
+    published_files, published_settings = raw_files.read_state(published_db)
+    settings = {"project": raw_files.project_fingerprint(dbt.REPO_ROOT),
+                "raw_dir": dbt_vars["raw_dir"], "as_of_date": dbt_vars["as_of_date"],
+                "exclude_scoring": str(options.exclude_scoring).lower()}
+    mode, reason = raw_files.build_mode(published_settings, settings, options.full_refresh)
+    say(f"[{record.run_id}] {mode} build: {reason}")
+    file_states = raw_files.scan(raw_dir, published_files)
+    changes = raw_files.compare(published_files, file_states) if mode == "incremental" else None
+    record.build_mode, record.build_mode_reason = mode, reason
+    record.raw_file_changes = {kind: sum(change.change == kind for change in changes or [])
+                               for kind in ("new", "changed", "removed")}
+    changed_paths = {change.relative_path for change in changes or []}
+    checked_before = frozenset(raw_dir / state.relative_path for state in file_states
+                               if changes is not None and state.relative_path not in changed_paths)
+
     say(f"[{record.run_id}] preflight of {raw_dir}")
-    report = raw_preflight.preflight(raw_dir, options.encodings)
+    report = raw_preflight.preflight(raw_dir, options.encodings, checked_before=checked_before)
     record.checks.extend(_preflight_checks(report))
     warnings += [finding.describe() for finding in report.warnings]
     if report.errors:
         raise RunFailed("preflight", EXIT_PREFLIGHT,
                         "the raw files cannot be loaded:\n" + "\n".join(
                             f"  - {finding.describe()}" for finding in report.errors))
-    run_raw_dir = run_dir / "raw"
     raw_preflight.normalise(report, raw_dir, run_raw_dir)
     record.save(run_dir)
-
-    # dbt re-parses the whole project whenever a var or the profile's file path differs from its
-    # last parse, so every run hands dbt the same ones: the raw folder and the build file under
-    # the fixed link runs/current to this run's folder (runs take turns under the lock), and the
-    # as-of date, which changes at most once a day
-    current_run = publish.point_link(warehouse_dir / RUNS_DIR / CURRENT_RUN_LINK, run_dir.name)
-    dbt_vars = {"raw_dir": str(current_run / run_raw_dir.name),
-                "as_of_date": (options.as_of or dt.date.today()).isoformat()}
+    publish.point_link(current_run, run_dir.name)
+    if mode == "incremental":
+        say(f"[{record.run_id}] {record.raw_file_changes['new']} new, "
+            f"{record.raw_file_changes['changed']} changed, {record.raw_file_changes['removed']} "
+            f"removed raw file(s); continuing from a copy of {published_db}")
+        shutil.copyfile(published_db, build_db)
+    raw_files.write_state(build_db, file_states, changes, settings)
 
     say(f"[{record.run_id}] dbt: seeds and staging into {build_db}")
     _dbt_step("staging", EXIT_STAGING, "seeds and staging",
@@ -167,6 +192,7 @@ def _run_steps(options: RunOptions, raw_dir: Path, warehouse_dir: Path, run_dir:
               ["--exclude", *excluded, "--indirect-selection", "buildable"],
               build_db=build_db, run_dir=run_dir, dbt_vars=dbt_vars)
 
+    raw_files.forget_changes(build_db)
     say(f"[{record.run_id}] publishing")
     export_dir = publish.export_marts(build_db, warehouse_dir, record.run_id)
     record.status = "published"

@@ -66,6 +66,11 @@ class RunRecord:
     data_docs: str | None = None
     checks: list[dict] = field(default_factory=list)
     metrics: list[dict] = field(default_factory=list)
+    # "full" or "incremental" and why (powerlens.pipeline.raw_files.build_mode), and how many raw
+    # files were new, changed or removed since the published build
+    build_mode: str | None = None
+    build_mode_reason: str = ""
+    raw_file_changes: dict[str, int] = field(default_factory=dict)
 
     def save(self, run_dir: Path) -> None:
         temporary = run_dir / "run.json.tmp"
@@ -117,6 +122,9 @@ def write_history(build_db: Path, published_db: Path, runs_dir: Path,
             ).fetchone()[0]
             if has_history:
                 for table in ("runs", "check_results", "run_metrics"):
+                    # an incremental build starts from a copy of the published file: its history
+                    # is replaced, not added to
+                    con.execute(f"delete from {QUALITY_SCHEMA}.{table}")
                     con.execute(f"insert into {QUALITY_SCHEMA}.{table} "
                                 f"select * from published.{QUALITY_SCHEMA}.{table}")
             con.execute("detach published")

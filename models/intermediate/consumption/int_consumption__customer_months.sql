@@ -1,24 +1,26 @@
 {#- One row per customer and calendar month in which the account was active on at least one
     day (the months the customer is billed for, docs/billing_rules.md section 1), with the
     month's metered energy. The reporting window is the span of months that have readings. -#}
-with readings as (
+with monthly_readings as (
     select
         customer_id,
-        cast({{ dbt.date_trunc('month', 'reading_date') }} as date) as usage_month,
+        usage_month,
+        reading_days,
         kwh_sharp,
         kwh_peak,
         kwh_flat,
         kwh_valley,
         kvarh,
-        max_demand_kw
-    from {{ ref('stg_mdm__meter_readings') }}
+        max_demand_kw,
+        min_daily_kwh
+    from {{ ref('int_consumption__customer_month_readings') }}
 ),
 
 reporting_months as (
     select
         usage_month,
         cast({{ dbt.last_day('usage_month', 'month') }} as date) as month_end_date
-    from (select distinct usage_month from readings) as months_with_readings
+    from (select distinct usage_month from monthly_readings) as months_with_readings
 ),
 
 customers as (
@@ -40,22 +42,6 @@ customer_active_months as (
     cross join reporting_months
     where customers.open_date <= reporting_months.month_end_date
         and (customers.close_date is null or customers.close_date >= reporting_months.usage_month)
-),
-
-monthly_readings as (
-    select
-        customer_id,
-        usage_month,
-        count(*) as reading_days,
-        {{ exact_kwh('sum(kwh_sharp)') }} as kwh_sharp,
-        {{ exact_kwh('sum(kwh_peak)') }} as kwh_peak,
-        {{ exact_kwh('sum(kwh_flat)') }} as kwh_flat,
-        {{ exact_kwh('sum(kwh_valley)') }} as kwh_valley,
-        {{ exact_kwh('sum(kvarh)') }} as kvarh,
-        max(max_demand_kw) as max_demand_kw,
-        {{ exact_kwh('min(kwh_sharp + kwh_peak + kwh_flat + kwh_valley)') }} as min_daily_kwh
-    from readings
-    group by customer_id, usage_month
 ),
 
 final as (

@@ -11,4 +11,5 @@
         {'name': 'max_demand_kw', 'type': 'double', 'nonnegative': true},
     ],
     unique_keys=[['customer_id', 'reading_date']],
+    change_month_column='reading_date',
 ) }}
