@@ -160,7 +160,7 @@
 {%- set column_types = staging_column_types() -%}
 {%- set source_types = staging_source_column_types(source_relation) -%}
 {#- an incremental build stages only some files (staging_incremental.sql); none: every file -#}
-{%- set incremental = is_incremental() -%}
+{%- set incremental = continues_published_build() -%}
 {%- set only_files = none -%}
 {%- if incremental and execute -%}
     {%- set only_files = staging_reread_files(source_relation, columns, unique_keys, source_types, change_month_column) -%}

@@ -22,6 +22,11 @@
     read again.
 -#}
 
+{#- is_incremental(), also where there is no table to continue (a unit test has no `this`) -#}
+{% macro continues_published_build() %}
+    {% do return(this is not none and is_incremental()) %}
+{% endmacro %}
+
 {% macro staging_state_table(suffix) -%}
 pipeline."{{ this.identifier }}__{{ suffix }}"
 {%- endmacro %}
@@ -114,7 +119,7 @@ pipeline."{{ this.identifier }}__{{ suffix }}"
 
 {#- Pre-hook of the incremental base tables: the rows of the files staged again go first. -#}
 {% macro staging_delete_reread_rows() %}
-    {% if is_incremental() %}
+    {% if continues_published_build() %}
         delete from {{ this }} where _source_file in (select source_file from {{ staging_state_table('reread_files') }})
     {% endif %}
 {% endmacro %}
@@ -122,7 +127,7 @@ pipeline."{{ this.identifier }}__{{ suffix }}"
 {#- A full build of a base table leaves no change record: a later model that reads one
     recomputes every month. -#}
 {% macro staging_forget_changed_months() %}
-    {% if execute and not is_incremental() %}
+    {% if execute and this is not none and not is_incremental() %}
         {% do run_query("create schema if not exists pipeline") %}
         {% do run_query("drop table if exists " ~ staging_state_table('changed_months')) %}
     {% endif %}
@@ -132,7 +137,7 @@ pipeline."{{ this.identifier }}__{{ suffix }}"
     (first days, as text), or none (recompute every month) when this is a full build or staging
     left no record. -#}
 {% macro incremental_changed_months(base_identifier) %}
-    {% if execute and is_incremental() and staging_state_exists(base_identifier ~ '__changed_months') %}
+    {% if execute and continues_published_build() and staging_state_exists(base_identifier ~ '__changed_months') %}
         {% do return(run_query('select strftime(changed_month, \'%Y-%m-%d\') from pipeline."' ~ base_identifier
             ~ '__changed_months" order by 1').columns[0].values() | list) %}
     {% endif %}
@@ -150,7 +155,7 @@ pipeline."{{ this.identifier }}__{{ suffix }}"
 
 {#- Pre-hook of such a model: the months about to be recomputed go first. -#}
 {% macro incremental_delete_changed_months(month_column, base_identifier) %}
-    {% if is_incremental() %}
+    {% if continues_published_build() %}
         delete from {{ this }} where {{ incremental_in_months(month_column, incremental_changed_months(base_identifier)) }}
     {% endif %}
 {% endmacro %}

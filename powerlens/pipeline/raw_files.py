@@ -150,13 +150,14 @@ def write_state(database: Path, files: list[RawFileState], changes: list[RawFile
         changes = [RawFileChange(state.table_name, state.relative_path, "new") for state in files]
     with duckdb.connect(str(database)) as con:
         con.execute(DDL)
-        con.executemany(f"insert into {STATE_SCHEMA}.raw_files values (?, ?, ?, ?, ?)",
-                        [[s.table_name, s.relative_path, s.size_bytes, s.modified_ns, s.sha256]
-                         for s in files])
-        con.executemany(f"insert into {STATE_SCHEMA}.raw_file_changes values (?, ?, ?)",
-                        [[c.table_name, c.relative_path, c.change] for c in changes])
-        con.executemany(f"insert into {STATE_SCHEMA}.build_settings values (?, ?)",
-                        sorted(settings.items()))
+        for table, rows in (
+                ("raw_files", [[s.table_name, s.relative_path, s.size_bytes, s.modified_ns, s.sha256]
+                               for s in files]),
+                ("raw_file_changes", [[c.table_name, c.relative_path, c.change] for c in changes]),
+                ("build_settings", [list(item) for item in sorted(settings.items())])):
+            if rows:  # DuckDB's executemany refuses an empty list
+                placeholders = ", ".join("?" * len(rows[0]))
+                con.executemany(f"insert into {STATE_SCHEMA}.{table} values ({placeholders})", rows)
         con.execute("checkpoint")
 
 
