@@ -103,6 +103,10 @@ def register(subparsers) -> None:
     parser.add_argument("--skip-scoring", action="store_true",
                         help="leave the Python churn/value models and what depends on them out of "
                              f"the run (`powerlens run {RUN_SKIP_SCORING_OPTION}`)")
+    parser.add_argument("--increment", action="store_true",
+                        help="write the sample as monthly export files (`powerlens split-months`) "
+                             "and after the full run add one more month and run again: the "
+                             "monthly run that continues the published build (docs/incremental.md)")
     parser.add_argument("--json", dest="json_path", type=Path, default=None,
                         help="also write the report as JSON to this file")
     parser.set_defaults(func=bench_command)
@@ -410,9 +414,24 @@ def format_table(report: dict) -> str:
     lines.append(f"peak RSS: sum over the child's process tree sampled every {POLL_SECONDS} s (run: pipeline "
                  f"+ dbt) = {memory.get('run', 0):.1f} MB; largest single process (kernel high-water "
                  f"mark, wait4) = {single.get('run', 0):.1f} MB")
+    if report.get("increment"):
+        lines += ["", *format_increment(report["increment"])]
     for note in report["notes"]:
         lines.append(f"note: {note}")
     return "\n".join(lines)
+
+
+def format_increment(increment: dict) -> list[str]:
+    changes = increment.get("raw_file_changes") or {}
+    lines = [f"one more month ({increment['build_mode']} build, as of {increment['as_of']}; raw files "
+             f"{changes.get('new', 0)} new, {changes.get('changed', 0)} changed, "
+             f"{changes.get('removed', 0)} removed): {increment['stages']['total run']:.2f} s, "
+             f"{increment['share_of_full_run']:.1%} of the full run, peak RSS {increment['peak_rss_mb']:.1f} MB"]
+    lines.append("  stages: " + ", ".join(f"{stage} {seconds:.2f} s"
+                                          for stage, seconds in increment["stages"].items()))
+    lines.append("  slowest dbt nodes: " + ", ".join(f"{node['name']} {node['seconds']:.2f} s"
+                                                     for node in increment["slowest_nodes"][:6]))
+    return lines
 
 
 def _powerlens() -> str:
@@ -439,14 +458,26 @@ def bench(args: argparse.Namespace) -> tuple[int, dict | None]:
               f"{tail}\n{stderr[-3000:]}\n  working folder kept: {work}", file=sys.stderr)
         return 1, None
 
-    print(f"bench: generating {args.customers:,} x {args.months} months ({args.file_format}) into {raw}",
-          flush=True)
+    # with --increment one more month is generated; the full run reads the export as it stood
+    # at the end of the benchmarked months, the monthly run the one a month later
+    generated = work / "generated" if args.increment else raw
+    generated_months = args.months + (1 if args.increment else 0)
+    print(f"bench: generating {args.customers:,} x {generated_months} months ({args.file_format}) "
+          f"into {generated}", flush=True)
     children["generate"] = run_child("generate", [
         _powerlens(), "generate", "--customers", str(args.customers), "--start", args.start,
-        "--months", str(args.months), "--seed", str(args.seed), "--out", str(raw),
+        "--months", str(generated_months), "--seed", str(args.seed), "--out", str(generated),
         "--format", args.file_format, "--quiet"], logs)
     if children["generate"].returncode:
         return failed(children["generate"])
+    if args.increment:
+        # the benchmarked months' files; as_of (the end of the month after) lets their bills be issued
+        last_month = (as_of.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+        children["split"] = run_child("split", [
+            _powerlens(), "split-months", "--raw", str(generated), "--out", str(raw),
+            "--through", last_month], logs)
+        if children["split"].returncode:
+            return failed(children["split"])
 
     print("bench: hand-written DuckDB baseline", flush=True)
     children["baseline"] = run_child("baseline", [
@@ -465,6 +496,12 @@ def bench(args: argparse.Namespace) -> tuple[int, dict | None]:
     if children["run"].returncode:
         return failed(children["run"])
     load_after = os.getloadavg()[0]
+
+    increment = None
+    if args.increment:
+        increment = _run_increment(args, work, generated, raw, warehouse, logs, children)
+        if isinstance(increment, ChildResult):
+            return failed(increment)
 
     stage_seconds, run_id = run_stage_seconds(children["run"])
     notes = []
@@ -507,12 +544,57 @@ def bench(args: argparse.Namespace) -> tuple[int, dict | None]:
         "notes": notes,
         "work": str(work) if (args.keep or args.work) else None,
     }
+    if increment is not None:
+        report["increment"] = increment
     report["ratio"] = report["dbt"]["sql_models_vs_baseline"]
     report["core_ratio"] = report["dbt"]["core_vs_baseline"]
     report["nodes"] = nodes
     if not args.keep and args.work is None:
         shutil.rmtree(work, ignore_errors=True)
     return 0, report
+
+
+def _run_increment(args, work: Path, generated: Path, raw: Path, warehouse: Path, logs: Path,
+                   children: dict[str, ChildResult]) -> dict | ChildResult:
+    """Add the next month's export files to the raw folder and run again; the figures of that
+    monthly run, or the child that failed."""
+    next_export = work / "next_month"
+    children["split_next"] = run_child("split_next", [
+        _powerlens(), "split-months", "--raw", str(generated), "--out", str(next_export)], logs)
+    if children["split_next"].returncode:
+        return children["split_next"]
+    copied = 0
+    for path in sorted(next_export.rglob("*")):
+        target = raw / path.relative_to(next_export)
+        if path.is_file() and (not target.exists() or target.read_bytes() != path.read_bytes()):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+            copied += 1
+    as_of = export_date(args.start, args.months + 1)
+    print(f"bench: the next month ({copied} new or changed raw files): powerlens run (as of {as_of})",
+          flush=True)
+    command = [_powerlens(), "run", "--raw", str(raw), "--warehouse", str(warehouse),
+               "--as-of", as_of.isoformat()]
+    if args.skip_scoring:
+        command.append(RUN_SKIP_SCORING_OPTION)
+    child = children["increment"] = run_child("increment", command, logs, echo=True)
+    if child.returncode:
+        return child
+    stage_seconds, run_id = run_stage_seconds(child)
+    run_dir = warehouse / "runs" / run_id if run_id else None
+    nodes, _ = dbt_nodes(run_dir) if run_dir and run_dir.exists() else ([], [])
+    record = json.loads((run_dir / "run.json").read_text(encoding="utf-8")) if run_dir else {}
+    full_seconds = children["run"].seconds
+    return {
+        "as_of": as_of.isoformat(), "raw_files_copied": copied,
+        "build_mode": record.get("build_mode"), "raw_file_changes": record.get("raw_file_changes"),
+        "stages": {**stage_seconds, "total run": round(child.seconds, 3)},
+        "share_of_full_run": round(child.seconds / full_seconds, 3) if full_seconds else None,
+        "peak_rss_mb": round(child.peak_tree_rss_mb, 1),
+        "dbt": summarise(nodes, 0.0),
+        "slowest_nodes": sorted(nodes, key=lambda node: node["seconds"], reverse=True)[:10],
+        "run_id": run_id,
+    }
 
 
 def bench_command(args: argparse.Namespace) -> int:
