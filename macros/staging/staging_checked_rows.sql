@@ -163,7 +163,7 @@
 {%- set incremental = continues_published_build() -%}
 {%- set only_files = none -%}
 {%- if incremental and execute -%}
-    {%- set only_files = staging_reread_files(source_relation, columns, unique_keys, source_types, change_month_column) -%}
+    {%- set only_files = staging_files_to_stage(source_relation, columns, unique_keys, source_types, change_month_column) -%}
 {%- elif execute -%}
     {%- do staging_forget_changed_months() -%}
 {%- endif -%}

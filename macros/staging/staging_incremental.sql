@@ -3,7 +3,8 @@
     run that continues the published build deletes the rows of the files it must read again and
     stages those files' rows; every other row stays as the last build left it. Which files are
     read again is decided here, when the model compiles, and kept in
-    pipeline.<model>__reread_files for the pre-hook that deletes their rows:
+    pipeline.<model>__staged_files for the pre-hook that deletes their rows (after a full build it
+    lists every file; the largest tables' data tests check only the rows of these files):
 
     1. the files the pipeline found new, changed or removed (pipeline.raw_file_changes, written
        by powerlens.pipeline.raw_files);
@@ -42,12 +43,12 @@ pipeline."{{ this.identifier }}__{{ suffix }}"
 
 {#- The files to stage again, as the _source_file values the reader gives them, or none when
     every file is read again. Runs only in an incremental build, at compile time. -#}
-{% macro staging_reread_files(source_relation, columns, unique_keys, source_types, change_month_column=none) %}
+{% macro staging_files_to_stage(source_relation, columns, unique_keys, source_types, change_month_column=none) %}
     {% do run_query("create schema if not exists pipeline") %}
-    {% set reread_table = staging_state_table('reread_files') %}
+    {% set staged_table = staging_state_table('staged_files') %}
     {% set table_name = source_relation.identifier %}
     {% if not staging_state_exists('raw_file_changes') %}
-        {% do run_query("create or replace table " ~ reread_table ~ " as select distinct _source_file as source_file from " ~ this) %}
+        {% do run_query("create or replace table " ~ staged_table ~ " as select distinct _source_file as source_file from " ~ this) %}
         {% do run_query("drop table if exists " ~ staging_state_table('changed_months')) %}
         {% do return(none) %}
     {% endif %}
@@ -93,11 +94,11 @@ pipeline."{{ this.identifier }}__{{ suffix }}"
             ~ " or (not coalesce(_failed_rules like '%" ~ parent_rule ~ "%', false) and not " ~ now_present ~ "))") %}
     {% endfor %}
 
-    {% do run_query("create or replace table " ~ reread_table ~ " as select distinct source_file from ("
-        ~ parts | join(' union all ') ~ ") as reread where source_file <> ''") %}
-    {% set reread = run_query("select source_file from " ~ reread_table ~ " order by 1").columns[0].values() | list %}
+    {% do run_query("create or replace table " ~ staged_table ~ " as select distinct source_file from ("
+        ~ parts | join(' union all ') ~ ") as to_stage where source_file <> ''") %}
+    {% set to_stage = run_query("select source_file from " ~ staged_table ~ " order by 1").columns[0].values() | list %}
     {% do staging_record_changed_months(change_month_column, typed_changed_sql if changed else none) %}
-    {% do return(reread) %}
+    {% do return(to_stage) %}
 {% endmacro %}
 
 {#- The months a later model must recompute (pipeline.<model>__changed_months): the months of
@@ -107,7 +108,7 @@ pipeline."{{ this.identifier }}__{{ suffix }}"
     {% if change_month_column %}
         {% set month_of = "cast(date_trunc('month', " ~ change_month_column ~ ") as date)" %}
         {% set sql = "create or replace table " ~ staging_state_table('changed_months') ~ " as select distinct " ~ month_of
-            ~ " as changed_month from " ~ this ~ " where _source_file in (select source_file from " ~ staging_state_table('reread_files') ~ ")"
+            ~ " as changed_month from " ~ this ~ " where _source_file in (select source_file from " ~ staging_state_table('staged_files') ~ ")"
             ~ " and " ~ change_month_column ~ " is not null" %}
         {% if typed_changed_sql %}
             {% set sql = sql ~ " union select distinct cast(date_trunc('month', " ~ change_month_column ~ "__typed) as date) from ("
@@ -118,9 +119,18 @@ pipeline."{{ this.identifier }}__{{ suffix }}"
 {% endmacro %}
 
 {#- Pre-hook of the incremental base tables: the rows of the files staged again go first. -#}
-{% macro staging_delete_reread_rows() %}
+{% macro staging_delete_restaged_rows() %}
     {% if continues_published_build() %}
-        delete from {{ this }} where _source_file in (select source_file from {{ staging_state_table('reread_files') }})
+        delete from {{ this }} where _source_file in (select source_file from {{ staging_state_table('staged_files') }})
+    {% endif %}
+{% endmacro %}
+
+{#- Post-hook of the base tables: after a full build (or one without the pipeline's record of
+    changes) every file was staged. -#}
+{% macro staging_record_staged_files() %}
+    {% if execute and (not continues_published_build() or not staging_state_exists('raw_file_changes')) %}
+        create or replace table {{ staging_state_table('staged_files') }} as
+        select distinct _source_file as source_file from {{ this }}
     {% endif %}
 {% endmacro %}
 

@@ -8,9 +8,15 @@ Readers never see a half-built warehouse:
   files, never a mix.
 Only the `marts` schema is exported: staging keeps unmasked names, phones and addresses and is
 not for BI users (docs/publishing.md).
+
+The daily grain is exported one file per month (``fct_daily_usage/<YYYY-MM>.parquet``): a month
+whose rows are the same as in the current export (same count and row digests) is hard-linked from
+it instead of written again, so a monthly run writes the months it changed, not tens of millions
+of unchanged rows.
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -21,6 +27,11 @@ PUBLISHED_FILE = "powerlens.duckdb"
 PARQUET_DIR = "parquet"
 CURRENT_LINK = "current"
 MARTS_SCHEMA = "marts"
+# marts exported one file per month of this date column
+MONTHLY_EXPORTS = {"fct_daily_usage": "reading_date"}
+# per monthly export and month, the digest of its rows, kept in the export folder
+DIGESTS_FILE = "_month_digests.json"
+UNDATED = "undated"
 
 
 def mart_tables(con) -> list[str]:
@@ -30,16 +41,79 @@ def mart_tables(con) -> list[str]:
         "where table_schema = ? order by table_name", [MARTS_SCHEMA]).fetchall()]
 
 
+def _sql_path(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
 def export_marts(build_db: Path, warehouse_dir: Path, run_id: str) -> Path:
     """Write every mart of the build as Parquet into parquet/<run_id>/; returns that folder."""
     export_dir = warehouse_dir / PARQUET_DIR / run_id
     export_dir.mkdir(parents=True, exist_ok=True)
+    current = warehouse_dir / PARQUET_DIR / CURRENT_LINK
+    previous_dir = current.resolve() if current.is_symlink() and current.exists() else None
+    previous_digests = _read_digests(previous_dir)
+    digests = {}
     with duckdb.connect(str(build_db), read_only=True) as con:
         for table in mart_tables(con):
-            target = str(export_dir / f"{table}.parquet").replace("'", "''")
-            con.execute(f"copy {MARTS_SCHEMA}.{table} to '{target}' "
+            if table in MONTHLY_EXPORTS:
+                digests[table] = _export_by_month(con, table, MONTHLY_EXPORTS[table], export_dir,
+                                                  previous_dir, previous_digests.get(table, {}))
+                continue
+            con.execute(f"copy {MARTS_SCHEMA}.{table} to {_sql_path(export_dir / f'{table}.parquet')} "
                         "(format parquet, compression zstd)")
+    (export_dir / DIGESTS_FILE).write_text(json.dumps({"duckdb": duckdb.__version__, "tables": digests},
+                                                      indent=1), encoding="utf-8")
     return export_dir
+
+
+def _read_digests(export_dir: Path | None) -> dict:
+    """The month digests of an earlier export, if it was made by this DuckDB version (a row's
+    hash may differ between versions)."""
+    if export_dir is None or not (export_dir / DIGESTS_FILE).exists():
+        return {}
+    try:
+        recorded = json.loads((export_dir / DIGESTS_FILE).read_text(encoding="utf-8"))
+    except ValueError:
+        return {}
+    if recorded.get("duckdb") != duckdb.__version__:
+        return {}
+    return recorded.get("tables", {})
+
+
+def _export_by_month(con, table: str, date_column: str, export_dir: Path,
+                     previous_dir: Path | None, previous: dict[str, str]) -> dict[str, str]:
+    """One Parquet file per month; a month equal to the previous export's is hard-linked."""
+    typed_columns = con.execute(
+        "select column_name, data_type from information_schema.columns where table_schema = ? "
+        "and table_name = ? order by ordinal_position", [MARTS_SCHEMA, table]).fetchall()
+    columns = [f'"{name}"' for name, _ in typed_columns]
+    schema = ", ".join(f"{name} {data_type}" for name, data_type in typed_columns)
+    month = f"coalesce(strftime({date_column}, '%Y-%m'), '{UNDATED}')"
+    # count, sum and xor of the row hashes: order does not matter, a repeated row does not cancel
+    digests = {export_month: f"{schema}|{rows}|{hash_sum}|{hash_xor}"
+               for export_month, rows, hash_sum, hash_xor in con.execute(
+                   f"select {month}, count(*), sum(hash({', '.join(columns)})::hugeint), "
+                   f"bit_xor(hash({', '.join(columns)})) from {MARTS_SCHEMA}.{table} group by 1"
+               ).fetchall()}
+    table_dir = export_dir / table
+    table_dir.mkdir(parents=True, exist_ok=True)
+    to_write = []
+    for export_month, digest in sorted(digests.items()):
+        earlier = previous_dir / table if previous_dir else None
+        if earlier and (earlier / f"{export_month}.parquet").exists() \
+                and previous.get(export_month) == digest:
+            os.link(earlier / f"{export_month}.parquet", table_dir / f"{export_month}.parquet")
+        else:
+            to_write.append(export_month)
+    for export_month in to_write:
+        # a date range, not the month expression: DuckDB skips the row groups outside it
+        where = (f"{date_column} is null" if export_month == UNDATED else
+                 f"{date_column} >= date '{export_month}-01' "
+                 f"and {date_column} < date '{export_month}-01' + interval 1 month")
+        con.execute(f"copy (select {', '.join(columns)} from {MARTS_SCHEMA}.{table} where {where}) "
+                    f"to {_sql_path(table_dir / f'{export_month}.parquet')} "
+                    "(format parquet, compression zstd)")
+    return digests
 
 
 def swap_in(build_db: Path, export_dir: Path, warehouse_dir: Path, keep_exports: int = 2) -> Path:

@@ -32,6 +32,8 @@ HASH_CHUNK_BYTES = 8 * 1024 * 1024
 # the project files a build's results depend on: a change to any of them means a full rebuild
 PROJECT_PATHS = ("models", "macros", "seeds", "tests", "dbt_project.yml", "profiles.yml",
                  "powerlens/scoring")
+# under those, what dbt never reads: the Python test suite
+NOT_PROJECT_PATHS = ("tests/python",)
 
 DDL = f"""
 create schema if not exists {STATE_SCHEMA};
@@ -118,9 +120,12 @@ def project_fingerprint(repo_root: Path) -> str:
         root = repo_root / name
         files = sorted(root.rglob("*")) if root.is_dir() else [root]
         for path in files:
-            if path.is_file() and "__pycache__" not in path.parts:
-                digest.update(path.relative_to(repo_root).as_posix().encode())
-                digest.update(file_digest(path).encode())
+            relative = path.relative_to(repo_root).as_posix()
+            if not path.is_file() or "__pycache__" in path.parts \
+                    or relative.startswith(NOT_PROJECT_PATHS):
+                continue
+            digest.update(relative.encode())
+            digest.update(file_digest(path).encode())
     return digest.hexdigest()
 
 

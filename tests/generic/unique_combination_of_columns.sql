@@ -31,7 +31,7 @@ with blocks_with_repeats as (
 
 candidate_rows as (
     select {{ combination_of_columns | join(', ') }}
-    from {{ model }} as rows_in_model
+    from (select * from {{ model }}) as rows_in_model
     semi join blocks_with_repeats
         on {% for column in other_columns %}rows_in_model.{{ column }} is not distinct from blocks_with_repeats.{{ column }} and {% endfor -%}
         {{ position }} // 64 = blocks_with_repeats._block

@@ -173,13 +173,13 @@ def test_the_incremental_build_equals_a_full_rebuild(builds):
 
 def test_only_the_touched_readings_files_were_staged_again(builds):
     with duckdb.connect(str(builds["incremental_db"]), read_only=True) as con:
-        reread = sorted(Path(name).name for (name,) in con.execute(
-            'select source_file from pipeline."base_mdm__meter_readings__reread_files"').fetchall())
+        staged = sorted(Path(name).name for (name,) in con.execute(
+            'select source_file from pipeline."base_mdm__meter_readings__staged_files"').fetchall())
         # March (corrected), the late file, April (shares a key with it), August (new) and the
         # files holding the orphan customer's readings and July's future-dated rows
-        assert {"2024-03.csv", "2024-03-late.csv", "2024-04.csv", "2024-08.csv"} <= set(reread)
+        assert {"2024-03.csv", "2024-03-late.csv", "2024-04.csv", "2024-08.csv"} <= set(staged)
         month_files = len(list((builds["live"] / "meter_readings").glob("*.csv")))
-        assert len(reread) <= month_files
+        assert len(staged) <= month_files
         changed_months = {str(month) for (month,) in con.execute(
             'select changed_month from pipeline."base_mdm__meter_readings__changed_months"').fetchall()}
         assert {"2024-03-01", "2024-04-01", "2024-08-01"} <= changed_months
@@ -229,7 +229,21 @@ def test_a_run_without_changes_stages_nothing(builds):
     assert third["build_mode"] == "incremental"
     assert third["raw_file_changes"] == {"new": 0, "changed": 0, "removed": 0}
     with duckdb.connect(str(builds["incremental_db"]), read_only=True) as con:
-        reread = con.execute(
-            'select count(*) from pipeline."base_mdm__meter_readings__reread_files"').fetchone()[0]
-        assert reread == 0
+        staged = con.execute(
+            'select count(*) from pipeline."base_mdm__meter_readings__staged_files"').fetchone()[0]
+        assert staged == 0
     assert differing_tables(builds["incremental_db"], builds["full_db"]) == {}
+    # the daily grain's Parquet months are the previous export's files, linked, not rewritten
+    months = sorted((warehouse / "parquet" / "current" / "fct_daily_usage").glob("*.parquet"))
+    assert len(months) == MONTHS
+    assert all(month.stat().st_nlink >= 2 for month in months)
+
+
+def test_the_parquet_export_of_the_daily_grain_equals_the_warehouse(builds):
+    export = builds["incremental_db"].parent / "parquet" / "current" / "fct_daily_usage"
+    with duckdb.connect(str(builds["incremental_db"]), read_only=True) as con:
+        differing = con.execute(
+            f"select count(*) from ((select * from read_parquet('{export}/*.parquet') except all "
+            "select * from marts.fct_daily_usage) union all (select * from marts.fct_daily_usage "
+            f"except all select * from read_parquet('{export}/*.parquet')))").fetchone()[0]
+    assert differing == 0

@@ -78,7 +78,7 @@ def test_no_published_mart_column_holds_pii(warehouse, checker):
 
 
 def test_no_parquet_export_column_holds_pii(warehouse, checker):
-    files = sorted((warehouse / "parquet" / "current").glob("*.parquet"))
+    files = sorted((warehouse / "parquet" / "current").glob("**/*.parquet"))
     assert files, "no Parquet export"
     found = [leak for path in files
              for leak in leaks(checker, f"read_parquet('{path}')")]

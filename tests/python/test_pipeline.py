@@ -83,11 +83,14 @@ def test_parquet_export_holds_every_mart_with_the_same_rows(warehouse):
     assert counts, "no marts were published"
     current = warehouse / "parquet" / "current"
     assert current.is_symlink()
-    exported = {path.stem: path for path in current.glob("*.parquet")}
+    # one file per mart; the daily grain one file per month in a folder of its own
+    exported = {path.stem: str(path) for path in current.glob("*.parquet")}
+    exported |= {path.name: str(path / "*.parquet") for path in current.iterdir() if path.is_dir()}
     assert set(exported) == set(counts)
+    assert len(list((current / "fct_daily_usage").glob("*.parquet"))) == 24
     with duckdb.connect() as con:
         for table, path in exported.items():
-            rows = con.execute("select count(*) from read_parquet(?)", [str(path)]).fetchone()[0]
+            rows = con.execute("select count(*) from read_parquet(?)", [path]).fetchone()[0]
             assert rows == counts[table], table
 
 
