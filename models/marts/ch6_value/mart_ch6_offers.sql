@@ -7,6 +7,7 @@ with valued_customers as (
     select
         customer_id,
         customer_type,
+        urban_rural,
         has_pv,
         contract_capacity_kva,
         kwh_12m,
@@ -52,23 +53,42 @@ pv_sizing as (
     select
         customer_id,
         contract_capacity_kva * {{ var('value_pv_kwp_per_kva') }} as pv_kwp,
-        least(contract_capacity_kva * {{ var('value_pv_kwp_per_kva') }} * {{ var('value_pv_kwh_per_kwp_year') }},
-              kwh_12m * {{ var('value_pv_max_share_of_use') }}) as self_used_kwh,
+        contract_capacity_kva * {{ var('value_pv_kwp_per_kva') }} * {{ var('value_pv_kwh_per_kwp_year') }} as yield_kwh,
+        kwh_12m * {{ var('value_pv_max_share_of_use') }} as usable_kwh,
         energy_charge_12m / nullif(kwh_12m, 0) as energy_price_per_kwh
     from valued_customers
     where not coalesce(has_pv, false)
+        -- the roof proxy: urban households live in flats without a roof of their own
+        and not (customer_type = 'residential' and urban_rural = 'urban')
         and customer_id not in (select customer_id from enrolments where programme = 'pv_install')
+),
+
+pv_returns as (
+    select
+        customer_id,
+        pv_kwp,
+        least(yield_kwh, usable_kwh) as self_used_kwh,
+        yield_kwh - least(yield_kwh, usable_kwh) as exported_kwh,
+        least(yield_kwh, usable_kwh) * energy_price_per_kwh
+            + (yield_kwh - least(yield_kwh, usable_kwh)) * {{ var('value_pv_export_yuan_per_kwh') }} as yuan_per_year,
+        pv_kwp * {{ var('value_pv_install_yuan_per_kwp') }} as install_yuan
+    from pv_sizing
+    where energy_price_per_kwh is not null
 ),
 
 pv_offers as (
     select
         customer_id,
         'rooftop_pv' as offer,
-        self_used_kwh * energy_price_per_kwh as yuan_per_year,
-        'Rooftop PV of about ' || cast(round(pv_kwp, 1) as varchar) || ' kWp replacing '
-            || cast(cast(round(self_used_kwh, 0) as bigint) as varchar) || ' kWh a year' as offer_detail
-    from pv_sizing
-    where energy_price_per_kwh is not null
+        yuan_per_year,
+        'Rooftop PV of about ' || cast(round(pv_kwp, 1) as varchar) || ' kWp: '
+            || cast(cast(round(self_used_kwh, 0) as bigint) as varchar) || ' kWh a year used on site, '
+            || cast(cast(round(exported_kwh, 0) as bigint) as varchar) || ' kWh exported; pays back in '
+            || cast(round(install_yuan / yuan_per_year, 1) as varchar) || ' years' as offer_detail
+    from pv_returns
+    -- offered only where it pays back within the years a customer would accept
+    where yuan_per_year > 0
+        and install_yuan / yuan_per_year <= {{ var('value_pv_max_payback_years') }}
 ),
 
 maintenance_contracts as (
