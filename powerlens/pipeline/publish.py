@@ -45,8 +45,43 @@ def _sql_path(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def export_marts(build_db: Path, warehouse_dir: Path, run_id: str) -> Path:
-    """Write every mart of the build as Parquet into parquet/<run_id>/; returns that folder."""
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def mart_descriptions(manifest_path: Path) -> dict[str, dict]:
+    """Each mart's description and its columns' descriptions, from dbt's manifest (the models'
+    yml): {table: {"description": ..., "columns": {column: description}}}."""
+    try:
+        nodes = json.loads(manifest_path.read_text(encoding="utf-8"))["nodes"]
+    except (OSError, ValueError, KeyError):
+        return {}
+    return {node["alias"] or node["name"]: {
+                "description": " ".join((node.get("description") or "").split()),
+                "columns": {name: " ".join((column.get("description") or "").split())
+                            for name, column in node.get("columns", {}).items()}}
+            for node in nodes.values()
+            if node.get("resource_type") == "model" and node.get("schema") == MARTS_SCHEMA}
+
+
+def _parquet_options(table: str, descriptions: dict[str, dict]) -> str:
+    """COPY options: zstd, and the table's and columns' descriptions as key-value metadata
+    (`powerlens.description`, `powerlens.column_descriptions` as JSON), which a BI tool or
+    `parquet_kv_metadata()` shows beside the data."""
+    described = descriptions.get(table)
+    if not described:
+        return "format parquet, compression zstd"
+    metadata = {"powerlens.table": table, "powerlens.description": described["description"],
+                "powerlens.column_descriptions": json.dumps(described["columns"], ensure_ascii=False)}
+    pairs = ", ".join(f"{_sql_text(key)}: {_sql_text(value)}" for key, value in metadata.items())
+    return f"format parquet, compression zstd, kv_metadata {{{pairs}}}"
+
+
+def export_marts(build_db: Path, warehouse_dir: Path, run_id: str,
+                 descriptions: dict[str, dict] | None = None) -> Path:
+    """Write every mart of the build as Parquet into parquet/<run_id>/; returns that folder.
+    ``descriptions`` (mart_descriptions) go into each file's metadata."""
+    descriptions = descriptions or {}
     export_dir = warehouse_dir / PARQUET_DIR / run_id
     export_dir.mkdir(parents=True, exist_ok=True)
     current = warehouse_dir / PARQUET_DIR / CURRENT_LINK
@@ -57,10 +92,11 @@ def export_marts(build_db: Path, warehouse_dir: Path, run_id: str) -> Path:
         for table in mart_tables(con):
             if table in MONTHLY_EXPORTS:
                 digests[table] = _export_by_month(con, table, MONTHLY_EXPORTS[table], export_dir,
-                                                  previous_dir, previous_digests.get(table, {}))
+                                                  previous_dir, previous_digests.get(table, {}),
+                                                  _parquet_options(table, descriptions))
                 continue
             con.execute(f"copy {MARTS_SCHEMA}.{table} to {_sql_path(export_dir / f'{table}.parquet')} "
-                        "(format parquet, compression zstd)")
+                        f"({_parquet_options(table, descriptions)})")
     (export_dir / DIGESTS_FILE).write_text(json.dumps({"duckdb": duckdb.__version__, "tables": digests},
                                                       indent=1), encoding="utf-8")
     return export_dir
@@ -81,13 +117,15 @@ def _read_digests(export_dir: Path | None) -> dict:
 
 
 def _export_by_month(con, table: str, date_column: str, export_dir: Path,
-                     previous_dir: Path | None, previous: dict[str, str]) -> dict[str, str]:
+                     previous_dir: Path | None, previous: dict[str, str],
+                     options: str) -> dict[str, str]:
     """One Parquet file per month; a month equal to the previous export's is hard-linked."""
     typed_columns = con.execute(
         "select column_name, data_type from information_schema.columns where table_schema = ? "
         "and table_name = ? order by ordinal_position", [MARTS_SCHEMA, table]).fetchall()
     columns = [f'"{name}"' for name, _ in typed_columns]
-    schema = ", ".join(f"{name} {data_type}" for name, data_type in typed_columns)
+    # the descriptions are in the digest: a month whose metadata changed is written again
+    schema = ", ".join(f"{name} {data_type}" for name, data_type in typed_columns) + options
     month = f"coalesce(strftime({date_column}, '%Y-%m'), '{UNDATED}')"
     # count, sum and xor of the row hashes: order does not matter, a repeated row does not cancel
     digests = {export_month: f"{schema}|{rows}|{hash_sum}|{hash_xor}"
@@ -111,8 +149,7 @@ def _export_by_month(con, table: str, date_column: str, export_dir: Path,
                  f"{date_column} >= date '{export_month}-01' "
                  f"and {date_column} < date '{export_month}-01' + interval 1 month")
         con.execute(f"copy (select {', '.join(columns)} from {MARTS_SCHEMA}.{table} where {where}) "
-                    f"to {_sql_path(table_dir / f'{export_month}.parquet')} "
-                    "(format parquet, compression zstd)")
+                    f"to {_sql_path(table_dir / f'{export_month}.parquet')} ({options})")
     return digests
 
 

@@ -194,7 +194,9 @@ def _run_steps(options: RunOptions, raw_dir: Path, warehouse_dir: Path, run_dir:
 
     raw_files.forget_changes(build_db)
     say(f"[{record.run_id}] publishing")
-    export_dir = publish.export_marts(build_db, warehouse_dir, record.run_id)
+    export_dir = publish.export_marts(
+        build_db, warehouse_dir, record.run_id,
+        publish.mart_descriptions(run_dir / "target" / "manifest.json"))
     record.status = "published"
     record.finished_at = _now()
     record.message = f"{len(warnings)} warning(s)"

@@ -132,3 +132,23 @@ def test_repo_root_is_where_dbt_runs():
 
     assert PIPELINE_ROOT == REPO_ROOT and (PIPELINE_ROOT / "dbt_project.yml").exists()
     assert os.access(bin_path("dbt"), os.X_OK)
+
+
+def test_every_parquet_column_carries_its_description(warehouse):
+    """BI tools see what a column means: each exported file holds its mart's description and a
+    description of every column (from the models' yml) in its key-value metadata."""
+    current = warehouse / "parquet" / "current"
+    files = sorted(current.glob("*.parquet")) + sorted(current.glob("*/*.parquet"))
+    assert files
+    undescribed = []
+    with duckdb.connect() as con:
+        for path in files:
+            metadata = {key: value for key, value in con.execute(
+                "select decode(key), decode(value) from parquet_kv_metadata(?)", [str(path)]).fetchall()}
+            columns = [name for (name,) in con.execute(
+                "select name from parquet_schema(?) where num_children is null", [str(path)]).fetchall()]
+            described = json.loads(metadata.get("powerlens.column_descriptions", "{}"))
+            assert metadata.get("powerlens.description"), path.name
+            undescribed += [f"{path.name}: {column}" for column in columns
+                            if not described.get(column)]
+    assert undescribed == []
