@@ -226,7 +226,7 @@ def test_the_first_build_had_the_rows_the_second_must_change(builds):
 def test_a_run_without_changes_stages_nothing(builds):
     warehouse = builds["incremental_db"].parent
     third = publish(builds["live"], warehouse, SECOND_AS_OF)
-    assert third["build_mode"] == "incremental"
+    assert third["build_mode"] == "incremental", third["build_mode_reason"]
     assert third["raw_file_changes"] == {"new": 0, "changed": 0, "removed": 0}
     with duckdb.connect(str(builds["incremental_db"]), read_only=True) as con:
         staged = con.execute(
