@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "powerlens.pipeline.cli",  # powerlens run / publish
     "powerlens.scoring.cli",  # powerlens churn-eval
     "powerlens.bench",  # powerlens bench
+    "powerlens.analyst.customer",  # powerlens customer
 )
 
 
