@@ -1,0 +1,95 @@
+"""The semantic layer answers the report's measures as the marts do: `mf query` (MetricFlow, on the
+published warehouse attached read-only by the profile's `analyst` target) against SQL on the
+marts it is defined over (models/semantic/_semantic__models.yml, docs/semantic_layer.md)."""
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import REPO_ROOT, bin_path, run_command
+from test_pipeline import published_sample
+
+# the project's files a parse reads; the copy gets its own target/ for the semantic manifest
+PROJECT_ENTRIES = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests")
+
+
+@pytest.fixture(scope="module")
+def semantic_project(tmp_path_factory, sample_raw_dir):
+    warehouse = published_sample(tmp_path_factory, sample_raw_dir)
+    project = tmp_path_factory.mktemp("semantic_project")
+    for entry in PROJECT_ENTRIES:
+        os.symlink(REPO_ROOT / entry, project / entry)
+    env = {"POWERLENS_WAREHOUSE": str(warehouse), "DBT_TARGET": "analyst"}
+    run_command([bin_path("dbt"), "parse", "--target", "analyst"], env=env, cwd=project)
+    return {"project": project, "env": env, "warehouse": warehouse}
+
+
+def mf_query(semantic_project, metrics: list[str], group_by: list[str]) -> list[dict]:
+    output = semantic_project["project"] / f"{'_'.join(metrics)}.csv"
+    run_command([bin_path("mf"), "query", "--metrics", ",".join(metrics), "--group-by",
+                 ",".join(group_by), "--csv", str(output), "--quiet"],
+                env=semantic_project["env"], cwd=semantic_project["project"])
+    with output.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def marts(semantic_project, sql: str) -> list[tuple]:
+    database = semantic_project["warehouse"] / "powerlens.duckdb"
+    with duckdb.connect(str(database), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def month_key(value: str) -> str:
+    return value[:7]
+
+
+def test_kwh_by_month_and_customer_type(semantic_project):
+    answered = {(month_key(row["metric_time__month"]), row["customer_month__customer_type"]):
+                float(row["kwh"])
+                for row in mf_query(semantic_project, ["kwh"],
+                                    ["metric_time__month", "customer_month__customer_type"])}
+    expected = {(f"{month:%Y-%m}", customer_type): float(kwh) for month, customer_type, kwh in marts(
+        semantic_project, "select usage_month, customer_type, sum(kwh_total) "
+                          "from marts.fct_monthly_usage group by all")}
+    assert len(expected) > 50
+    assert answered.keys() == expected.keys()
+    for key, kwh in expected.items():
+        assert answered[key] == pytest.approx(kwh, rel=1e-9), key
+
+
+def test_billed_revenue_and_price_per_kwh_by_month(semantic_project):
+    answered = {month_key(row["metric_time__month"]): row for row in mf_query(
+        semantic_project, ["billed_revenue", "yuan_per_kwh"], ["metric_time__month"])}
+    expected = marts(semantic_project, "select billing_month, sum(total_amount), "
+                                       "sum(total_amount) / sum(kwh_total) from marts.fct_bills "
+                                       "group by 1")
+    assert len(expected) >= 24
+    for month, revenue, price in expected:
+        row = answered[f"{month:%Y-%m}"]
+        assert float(row["billed_revenue"]) == pytest.approx(float(revenue), rel=1e-9)
+        assert float(row["yuan_per_kwh"]) == pytest.approx(float(price), rel=1e-9)
+
+
+def test_arrears_rate_by_month_is_chapter_3s(semantic_project):
+    answered = {month_key(row["metric_time__month"]): float(row["arrears_rate"]) for row in mf_query(
+        semantic_project, ["arrears_rate"], ["metric_time__month"])}
+    expected = marts(semantic_project, """
+        select month_end, sum(active_customers_in_arrears) / sum(active_customers)
+        from marts.mart_ch3_arrears_monthly group by 1""")
+    assert any(rate > 0 for _, rate in expected)
+    for month_end, rate in expected:
+        assert answered[f"{month_end:%Y-%m}"] == pytest.approx(float(rate), rel=1e-9)
+
+
+def test_complaints_by_month_are_chapter_4s(semantic_project):
+    answered = {month_key(row["metric_time__month"]): int(float(row["complaints"] or 0))
+                for row in mf_query(semantic_project, ["complaints"], ["metric_time__month"])}
+    expected = dict((f"{month:%Y-%m}", count) for month, count in marts(
+        semantic_project, "select created_month, count(*) filter (where ticket_type = 'complaint') "
+                          "from marts.fct_service_tickets group by 1"))
+    assert sum(expected.values()) > 0
+    assert answered == expected
