@@ -6,8 +6,8 @@ Readers never see a half-built warehouse:
 - the Parquet export is written into a folder of its own and ``parquet/current`` is a symlink
   replaced the same way, so a BI tool reading `parquet/current/<mart>.parquet` sees one run's
   files, never a mix.
-Only the `marts` schema is exported: staging keeps unmasked names, phones and addresses and is
-not for BI users (docs/publishing.md).
+Only the `marts` schema is exported, with the code labels and regions BI users label codes by:
+staging keeps unmasked names, phones and addresses and is not for BI users (docs/publishing.md).
 
 The daily grain is exported one file per month (``fct_daily_usage/<YYYY-MM>.parquet``): a month
 whose rows are the same as in the current export (same count and row digests) is hard-linked from
@@ -27,6 +27,9 @@ PUBLISHED_FILE = "powerlens.duckdb"
 PARQUET_DIR = "parquet"
 CURRENT_LINK = "current"
 MARTS_SCHEMA = "marts"
+# reference tables BI users need beside the marts: the labels of every code (Chinese, English)
+REFERENCE_SCHEMA = "reference"
+REFERENCE_EXPORTS = ("code_labels", "regions")
 # marts exported one file per month of this date column
 MONTHLY_EXPORTS = {"fct_daily_usage": "reading_date"}
 # per monthly export and month, the digest of its rows, kept in the export folder
@@ -61,7 +64,8 @@ def mart_descriptions(manifest_path: Path) -> dict[str, dict]:
                 "columns": {name: " ".join((column.get("description") or "").split())
                             for name, column in node.get("columns", {}).items()}}
             for node in nodes.values()
-            if node.get("resource_type") == "model" and node.get("schema") == MARTS_SCHEMA}
+            if (node.get("resource_type") == "model" and node.get("schema") == MARTS_SCHEMA)
+            or (node.get("resource_type") == "seed" and node["name"] in REFERENCE_EXPORTS)}
 
 
 def _parquet_options(table: str, descriptions: dict[str, dict]) -> str:
@@ -96,6 +100,9 @@ def export_marts(build_db: Path, warehouse_dir: Path, run_id: str,
                                                   _parquet_options(table, descriptions))
                 continue
             con.execute(f"copy {MARTS_SCHEMA}.{table} to {_sql_path(export_dir / f'{table}.parquet')} "
+                        f"({_parquet_options(table, descriptions)})")
+        for table in REFERENCE_EXPORTS:
+            con.execute(f"copy {REFERENCE_SCHEMA}.{table} to {_sql_path(export_dir / f'{table}.parquet')} "
                         f"({_parquet_options(table, descriptions)})")
     (export_dir / DIGESTS_FILE).write_text(json.dumps({"duckdb": duckdb.__version__, "tables": digests},
                                                       indent=1), encoding="utf-8")

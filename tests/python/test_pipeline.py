@@ -86,12 +86,13 @@ def test_parquet_export_holds_every_mart_with_the_same_rows(warehouse):
     # one file per mart; the daily grain one file per month in a folder of its own
     exported = {path.stem: str(path) for path in current.glob("*.parquet")}
     exported |= {path.name: str(path / "*.parquet") for path in current.iterdir() if path.is_dir()}
-    assert set(exported) == set(counts)
+    # and the reference tables that label the marts' codes
+    assert set(exported) == set(counts) | {"code_labels", "regions"}
     assert len(list((current / "fct_daily_usage").glob("*.parquet"))) == 24
     with duckdb.connect() as con:
         for table, path in exported.items():
             rows = con.execute("select count(*) from read_parquet(?)", [path]).fetchone()[0]
-            assert rows == counts[table], table
+            assert rows == counts.get(table, rows) and rows > 0, table
 
 
 def test_the_two_build_steps_cover_every_node_exactly_once(tmp_path):
