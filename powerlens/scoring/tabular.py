@@ -4,6 +4,11 @@ Real exports are messy: numbers with thousands separators or units, booleans as 
 ISO dates, blanks and "NA"/"null"/"-" for missing, identifiers and free text that must not be
 features, and a label spelt in many ways. Every decision taken here is reported back, so the
 caller can see which columns were used and why the others were not.
+
+Dates are not used as raw numbers: a date column becomes durations against one reference date
+(the latest date in the table unless the caller gives one), its month of year, and the span to
+every other date column (a contract's length is its end minus its start). Churn lives in those
+durations: in the first months of tenure, near a contract's end, long after the last change.
 """
 from __future__ import annotations
 
@@ -26,6 +31,15 @@ MIN_ROWS_PER_CLASS = 10
 ID_NAME = re.compile(r"(^|[_\s-])(id|uuid|key|no|number|编号)$|^id([_\s-]|$)", re.IGNORECASE)
 # a leak: one column alone separates the classes almost perfectly
 LEAK_AUC = 0.99
+# a calendar month is 365.25 / 12 days on average: the unit of the day part of a duration
+DAYS_PER_MONTH = 365.25 / 12
+# spans between date columns grow with the square of their number; past this many date columns
+# only the first ones (in file order) are paired, the others still get their own features
+MAX_PAIRED_DATE_COLUMNS = 6
+# a category level seen in fewer rows is pooled with the other rare levels by the models
+RARE_LEVEL_ROWS = 20
+MONTHS_FROM_REFERENCE = "__months_from_reference"
+MONTH_OF_YEAR = "__month_of_year"
 
 
 class InputError(ValueError):
@@ -42,6 +56,11 @@ class PreparedTable:
     rows_without_label: int = 0
     positive_label: str = "1"
     warnings: list[str] = field(default_factory=list)
+    # date column -> the features derived from it; reference date as YYYY-MM-DD (None: no dates)
+    date_features: dict[str, list[str]] = field(default_factory=dict)
+    reference_date: str | None = None
+    # categorical feature -> distinct levels and how many of them are rare (pooled by the models)
+    categorical_levels: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 def _sniff_delimiter(sample: str) -> str:
@@ -110,8 +129,11 @@ def _as_number(values: pd.Series) -> pd.Series:
 
 def _as_dates(values: pd.Series) -> pd.Series:
     # 2024/01/05 is as common as 2024-01-05 in exports; both are year-first
-    return pd.to_datetime(values.str.replace("/", "-", regex=False), errors="coerce",
-                          format="ISO8601")
+    # utc=True lets a zone suffix (Z, +08:00) sit beside plain dates; the zone is then dropped
+    # so the column compares with a plain reference date
+    parsed = pd.to_datetime(values.str.replace("/", "-", regex=False), errors="coerce",
+                            format="ISO8601", utc=True)
+    return parsed.dt.tz_convert(None)
 
 
 def _looks_like_dates(values: pd.Series) -> bool:
@@ -120,7 +142,10 @@ def _looks_like_dates(values: pd.Series) -> bool:
 
 
 def type_column(name: str, values: pd.Series, is_unique_hint: bool) -> tuple[str, pd.Series | None, str]:
-    """(kind, converted values, reason) with kind numeric, categorical or dropped."""
+    """(kind, converted values, reason) with kind numeric, date, categorical or dropped.
+
+    A date column comes back as parsed timestamps (NaT where missing or unparseable); turning it
+    into features needs the reference date, which depends on every date column of the table."""
     present = values.dropna()
     if present.empty:
         return "dropped", None, "no values"
@@ -136,9 +161,7 @@ def type_column(name: str, values: pd.Series, is_unique_hint: bool) -> tuple[str
             return "dropped", None, "identifier"
         return "numeric", _as_number(values), "number"
     if _looks_like_dates(present):
-        # a date becomes its age in days against the column's latest date: scale-free and ordered
-        parsed = _as_dates(values)
-        return "numeric", (parsed.max() - parsed).dt.days.astype(float), "date (days before latest)"
+        return "date", _as_dates(values), "date"
     if is_unique_hint or present.nunique() > max(50, 0.5 * len(present)):
         return "dropped", None, "identifier or free text (too many distinct values)"
     return "categorical", lowered.reindex(values.index).astype(object), "category"
@@ -157,7 +180,77 @@ def _single_column_auc(values: pd.Series, labels: np.ndarray, kind: str) -> floa
     return max(auc, 1 - auc)
 
 
-def prepare_table(frame: pd.DataFrame, label: str, id_column: str | None = None) -> PreparedTable:
+def parse_reference_date(text: str) -> pd.Timestamp:
+    """The caller's --reference-date: YYYY-MM-DD, nothing else."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+        raise InputError(f"--reference-date must be YYYY-MM-DD, got {text!r}")
+    try:
+        return pd.Timestamp(text.strip())
+    except ValueError:
+        raise InputError(f"--reference-date is not a calendar date: {text!r}") from None
+
+
+def _day_of_month_offset(dates: pd.Series) -> pd.Series:
+    """Days (with the time of day as a fraction) since the first of the date's month."""
+    month_starts = dates.dt.to_period("M").dt.to_timestamp()
+    return (dates - month_starts).dt.total_seconds() / 86400
+
+
+def months_from_reference(dates: pd.Series, reference: pd.Timestamp) -> pd.Series:
+    """Signed months from each date to ``reference``: positive for a date before it (months
+    since: tenure, time since the last change), negative for a date after it (months until: a
+    contract end or renewal still to come). NaN where the date is missing.
+
+    Whole calendar months plus the difference in day of month over an average month, so equal
+    days of month give whole numbers (2023-01-15 to 2024-07-15 is exactly 18) and the value
+    still falls steadily, day by day, as the date moves later.
+    """
+    whole_months = (reference.year - dates.dt.year) * 12 + (reference.month - dates.dt.month)
+    reference_offset = _day_of_month_offset(pd.Series([reference])).iloc[0]
+    return (whole_months + (reference_offset - _day_of_month_offset(dates)) / DAYS_PER_MONTH
+            ).astype(float)
+
+
+def month_of_year(dates: pd.Series) -> pd.Series:
+    """The calendar month "1".."12" as a category (renewals and moves cluster in some months,
+    and January is next to December only as a category, not as a number); NaN where missing."""
+    return dates.dt.month.map(lambda month: np.nan if pd.isna(month) else str(int(month))
+                              ).astype(object)
+
+
+def derive_date_features(dates: dict[str, pd.Series], reference: pd.Timestamp
+                  ) -> tuple[pd.DataFrame, list[str], list[str], dict[str, list[str]]]:
+    """(features, numeric names, categorical names, source column -> derived names)."""
+    index = next(iter(dates.values())).index
+    features, numeric, categorical = pd.DataFrame(index=index), [], []
+    derived: dict[str, list[str]] = {}
+    months = {name: months_from_reference(values, reference) for name, values in dates.items()}
+    for name, values in dates.items():
+        features[name + MONTHS_FROM_REFERENCE] = months[name]
+        features[name + MONTH_OF_YEAR] = month_of_year(values)
+        numeric.append(name + MONTHS_FROM_REFERENCE)
+        categorical.append(name + MONTH_OF_YEAR)
+        derived[name] = [name + MONTHS_FROM_REFERENCE, name + MONTH_OF_YEAR]
+    paired = list(dates)[:MAX_PAIRED_DATE_COLUMNS]
+    for position, earlier in enumerate(paired):
+        for later in paired[position + 1:]:
+            # months from the first column's date to the second's: a contract's length, the time
+            # from the last change to the end; does not depend on the reference date
+            span = f"{later}__months_after__{earlier}"
+            features[span] = months[earlier] - months[later]
+            numeric.append(span)
+            derived[earlier].append(span)
+            derived[later].append(span)
+    return features, numeric, categorical, derived
+
+
+def _level_counts(values: pd.Series) -> dict[str, int]:
+    counts = values.value_counts()
+    return {"levels": int(len(counts)), "rare_levels": int((counts < RARE_LEVEL_ROWS).sum())}
+
+
+def prepare_table(frame: pd.DataFrame, label: str, id_column: str | None = None,
+                  reference_date: pd.Timestamp | None = None) -> PreparedTable:
     if label not in frame.columns:
         raise InputError(f"label column {label!r} not in the file; columns: "
                          f"{', '.join(frame.columns[:20])}")
@@ -175,6 +268,9 @@ def prepare_table(frame: pd.DataFrame, label: str, id_column: str | None = None)
                              rows_without_label=int((~has_label).sum()), positive_label=positive)
     if id_column is not None:
         prepared.dropped[id_column] = "identifier (--id)"
+    # source column -> the features made from it, for the leak check (which names the column)
+    sources: dict[str, list[tuple[str, str]]] = {}
+    dates: dict[str, pd.Series] = {}
     for name in rows.columns:
         if name in (label, id_column):
             continue
@@ -182,12 +278,32 @@ def prepare_table(frame: pd.DataFrame, label: str, id_column: str | None = None)
         kind, values, reason = type_column(name, rows[name], unique)
         if kind == "dropped":
             prepared.dropped[name] = reason
-            continue
-        prepared.features[name] = values
-        (prepared.numeric if kind == "numeric" else prepared.categorical).append(name)
-        if _single_column_auc(values, labels, kind) >= LEAK_AUC:
+        elif kind == "date":
+            dates[name] = values
+        else:
+            prepared.features[name] = values
+            (prepared.numeric if kind == "numeric" else prepared.categorical).append(name)
+            sources[name] = [(name, kind)]
+    if dates:
+        reference = (reference_date if reference_date is not None
+                     else max(values.max() for values in dates.values()).normalize())
+        prepared.reference_date = reference.strftime("%Y-%m-%d")
+        features, numeric, categorical, derived = derive_date_features(dates, reference)
+        prepared.features = pd.concat([prepared.features, features], axis=1)
+        prepared.numeric += numeric
+        prepared.categorical += categorical
+        prepared.date_features = derived
+        for name in dates:
+            # its own features only: a span is shared with another date column
+            sources[name] = [(name + MONTHS_FROM_REFERENCE, "numeric"),
+                             (name + MONTH_OF_YEAR, "categorical")]
+    for name, made in sources.items():
+        if any(_single_column_auc(prepared.features[feature], labels, kind) >= LEAK_AUC
+               for feature, kind in made):
             prepared.warnings.append(f"column {name!r} alone separates the label "
                                      f"(AUC >= {LEAK_AUC}): probably leaks the outcome")
+    prepared.categorical_levels = {name: _level_counts(prepared.features[name])
+                                   for name in prepared.categorical}
     if not prepared.numeric and not prepared.categorical:
         raise InputError("no usable feature columns left after dropping: "
                          + ", ".join(f"{k} ({v})" for k, v in prepared.dropped.items()))

@@ -12,6 +12,16 @@ import pytest
 from conftest import REPO_ROOT, bin_path
 
 MESSY = REPO_ROOT / "tests" / "fixtures" / "messy" / "messy_customers.csv"
+MODELS = ("logistic_regression", "random_forest", "hist_gradient_boosting")
+# every field the JSON had before the three-model rework: new fields are added, none removed
+ORIGINAL_FIELDS = {"file", "label", "positive_label", "chosen_model", "roc_auc", "pr_auc",
+                   "brier", "precision_at_threshold", "recall_at_threshold", "lift_top_decile",
+                   "n_rows", "n_positive", "n_flagged", "positive_rate", "threshold",
+                   "validation", "rows_without_label", "numeric_features",
+                   "categorical_features", "dropped_columns", "warnings", "models", "folds"}
+ORIGINAL_MODEL_FIELDS = {"roc_auc", "pr_auc", "brier", "precision_at_threshold",
+                         "recall_at_threshold", "lift_top_decile", "n_rows", "n_positive",
+                         "n_flagged", "positive_rate", "threshold"}
 
 
 def churn_eval(*args: str) -> subprocess.CompletedProcess:
@@ -38,14 +48,38 @@ def test_messy_csv_is_read_and_judged(messy_result):
                                                           abs=1e-6)
     for key in ("roc_auc", "pr_auc", "brier", "chosen_model"):
         assert messy_result[key] is not None
-    assert messy_result["chosen_model"] in ("logistic_regression", "random_forest")
+    assert messy_result["chosen_model"] in MODELS
+
+
+def test_json_keeps_every_earlier_field_and_reports_three_models(messy_result):
+    assert ORIGINAL_FIELDS <= set(messy_result)
+    assert set(messy_result["models"]) == set(MODELS)
+    for name, metrics in messy_result["models"].items():
+        assert ORIGINAL_MODEL_FIELDS <= set(metrics), name
+        assert len(metrics["setting_per_fold"]) == messy_result["folds"]
+    assert messy_result["chosen_by"] == "pr_auc"
+    pr_aucs = {name: metrics["pr_auc"] for name, metrics in messy_result["models"].items()}
+    assert messy_result["pr_auc"] == max(pr_aucs.values())
+    assert pr_aucs[messy_result["chosen_model"]] == max(pr_aucs.values())
 
 
 def test_messy_columns_are_typed_or_dropped_for_a_reason(messy_result):
-    # thousands separators, a currency sign, t/f and yes/no, ISO dates and timestamps
-    assert {"monthly_kwh", "avg_bill", "late_payments", "paperless", "has_complaint",
-            "start_date", "last_contact"} <= set(messy_result["numeric_features"])
-    assert set(messy_result["categorical_features"]) == {"segment", "region"}
+    # thousands separators, a currency sign, t/f and yes/no
+    assert {"monthly_kwh", "avg_bill", "late_payments", "paperless",
+            "has_complaint"} <= set(messy_result["numeric_features"])
+    # dash and slash dates and timestamps: durations, month of year and the span between them
+    assert messy_result["date_features"] == {
+        "start_date": ["start_date__months_from_reference", "start_date__month_of_year",
+                       "last_contact__months_after__start_date"],
+        "last_contact": ["last_contact__months_from_reference", "last_contact__month_of_year",
+                         "last_contact__months_after__start_date"]}
+    assert {"start_date__months_from_reference", "last_contact__months_from_reference",
+            "last_contact__months_after__start_date"} <= set(messy_result["numeric_features"])
+    assert set(messy_result["categorical_features"]) == {
+        "segment", "region", "start_date__month_of_year", "last_contact__month_of_year"}
+    # the latest date in the fixture: a last_contact timestamp on 2025-12-27 (make_messy_customers
+    # draws last contacts in 2025, days 1-28)
+    assert messy_result["reference_date"] == "2025-12-27"
     assert set(messy_result["dropped_columns"]) == {"Account No", "notes", "fax", "country"}
 
 
@@ -68,13 +102,14 @@ def balanced_rows(count: int, positives: int) -> list[str]:
 
 @pytest.mark.parametrize("case, expected", [
     ("missing_file", "file not found"),
-    ("no_label_column", "not in the file"),
+    ("no_label_column", "no_label_column.csv: label column 'left' not in the file"),
     ("one_class", "need two classes"),
     ("too_few_positives", "only 3 positive rows"),
     ("three_classes", "must have two classes"),
     ("empty_file", "is empty"),
     ("binary", "not a text CSV"),
     ("bad_threshold", "--threshold"),
+    ("bad_reference_date", "--reference-date must be YYYY-MM-DD, got '15.07.2024'"),
 ])
 def test_bad_input_is_one_line_and_exit_code_2(tmp_path, case, expected):
     header = "id,x,left"
@@ -85,6 +120,7 @@ def test_bad_input_is_one_line_and_exit_code_2(tmp_path, case, expected):
         "three_classes": "\n".join([header] + [f"{i},{i},{'abc'[i % 3]}" for i in range(40)]),
         "empty_file": "",
         "bad_threshold": "\n".join([header] + balanced_rows(60, 20)),
+        "bad_reference_date": "\n".join([header] + balanced_rows(60, 20)),
     }
     if case == "missing_file":
         path = str(tmp_path / "nope.csv")
@@ -93,7 +129,8 @@ def test_bad_input_is_one_line_and_exit_code_2(tmp_path, case, expected):
         Path(path).write_bytes(bytes(range(256)) * 4)
     else:
         path = write(tmp_path, f"{case}.csv", files[case])
-    extra = ["--threshold", "2"] if case == "bad_threshold" else []
+    extra = {"bad_threshold": ["--threshold", "2"],
+             "bad_reference_date": ["--reference-date", "15.07.2024"]}.get(case, [])
     result = churn_eval(path, "--label", "left", *extra)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
