@@ -93,3 +93,57 @@ def test_complaints_by_month_are_chapter_4s(semantic_project):
                           "from marts.fct_service_tickets group by 1"))
     assert sum(expected.values()) > 0
     assert answered == expected
+
+
+def test_accounts_opened_and_closed_by_year(semantic_project):
+    answered = {row["metric_time__year"][:4]: row for row in mf_query(
+        semantic_project, ["new_customers", "closed_customers"], ["metric_time__year"])}
+    opened = dict(marts(semantic_project, "select cast(year(open_date) as varchar), count(*) "
+                                          "from marts.dim_customers group by 1"))
+    closed = dict(marts(semantic_project, "select cast(year(close_date) as varchar), count(*) "
+                                          "from marts.dim_customers where close_date is not null "
+                                          "group by 1"))
+    assert sum(closed.values()) > 0
+    for year, count in opened.items():
+        assert int(float(answered[year]["new_customers"])) == count, year
+    for year, count in closed.items():
+        assert int(float(answered[year]["closed_customers"])) == count, year
+
+
+def test_churn_and_value_by_the_customers_type(semantic_project):
+    """Metrics of the churn and value marts sliced by an attribute of the customer (a join
+    MetricFlow makes through the `customer` entity)."""
+    answered = {row["customer__customer_type"]: row for row in mf_query(
+        semantic_project, ["predicted_churn_rate", "average_value_score"],
+        ["customer__customer_type"])}
+    churn = marts(semantic_project, """
+        select customers.customer_type, avg(scores.churn_probability)
+        from marts.mart_ch5_churn_scores as scores
+        inner join marts.dim_customers as customers on scores.customer_id = customers.customer_id
+        where scores.churn_probability is not null group by 1""")
+    value = dict(marts(semantic_project, """
+        select customers.customer_type, avg(values.value_score)
+        from marts.mart_ch6_customer_value as values
+        inner join marts.dim_customers as customers on values.customer_id = customers.customer_id
+        group by 1"""))
+    assert len(churn) >= 4
+    for customer_type, rate in churn:
+        row = answered[customer_type]
+        assert float(row["predicted_churn_rate"]) == pytest.approx(float(rate), rel=1e-9)
+        assert float(row["average_value_score"]) == pytest.approx(float(value[customer_type]),
+                                                                  rel=1e-9)
+
+
+def test_service_commitments_and_satisfaction_by_year(semantic_project):
+    answered = {row["metric_time__year"][:4]: row for row in mf_query(
+        semantic_project, ["response_commitment_rate", "average_satisfaction"],
+        ["metric_time__year"])}
+    expected = marts(semantic_project, """
+        select cast(year(created_month) as varchar),
+            avg(case when response_commitment_met then 1.0 else 0.0 end)
+                filter (where response_commitment_met is not null),
+            avg(satisfaction)
+        from marts.fct_service_tickets group by 1""")
+    for year, met_rate, satisfaction in expected:
+        assert float(answered[year]["response_commitment_rate"]) == pytest.approx(float(met_rate), rel=1e-9)
+        assert float(answered[year]["average_satisfaction"]) == pytest.approx(float(satisfaction), rel=1e-9)
