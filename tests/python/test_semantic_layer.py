@@ -147,3 +147,27 @@ def test_service_commitments_and_satisfaction_by_year(semantic_project):
     for year, met_rate, satisfaction in expected:
         assert float(answered[year]["response_commitment_rate"]) == pytest.approx(float(met_rate), rel=1e-9)
         assert float(answered[year]["average_satisfaction"]) == pytest.approx(float(satisfaction), rel=1e-9)
+
+
+def test_late_fees_and_complaints_per_1000_customers_by_month(semantic_project):
+    answered = {month_key(row["metric_time__month"]): row for row in mf_query(
+        semantic_project, ["late_fees", "complaints_per_1000_customers"], ["metric_time__month"])}
+    late_fees = dict((f"{month:%Y-%m}", float(total)) for month, total in marts(
+        semantic_project, "select paid_month, coalesce(sum(amount) filter (where payment_type = 'late_fee'), 0) "
+                          "from marts.fct_payments group by 1"))
+    assert sum(late_fees.values()) > 0
+    for month, total in late_fees.items():
+        assert float(answered[month]["late_fees"] or 0) == pytest.approx(total, rel=1e-9), month
+    rates = marts(semantic_project, """
+        with complaints as (
+            select created_month as month, count(*) filter (where ticket_type = 'complaint') as n
+            from marts.fct_service_tickets group by 1),
+        customers as (
+            select usage_month as month, count(distinct customer_id) as n
+            from marts.fct_monthly_usage group by 1)
+        select customers.month, complaints.n * 1000.0 / customers.n
+        from customers inner join complaints on customers.month = complaints.month""")
+    assert len(rates) >= 20
+    for month, rate in rates:
+        assert float(answered[f"{month:%Y-%m}"]["complaints_per_1000_customers"]) == pytest.approx(
+            float(rate), rel=1e-9), month
