@@ -216,7 +216,7 @@ with typed_rows as (
         existing._source_row
     from {{ this }} as existing
     semi join (
-        select {% for column in columns if column['name'] in key %}cast({{ column['name'] }}__typed as {{ column_types[column.get('type', 'text')]['sql_type'] }}) as {{ column['name'] }}{{ ', ' if not loop.last }}{% endfor %}
+        select {{ staging_typed_key_columns(columns, key) }}
         from ({{ typed_keys_sql }}) as typed_rows
     ) as staged_keys
         on {% for key_column in key %}existing.{{ key_column }} = staged_keys.{{ key_column }}{{ ' and ' if not loop.last }}{% endfor %}

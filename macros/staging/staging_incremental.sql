@@ -37,6 +37,15 @@ pipeline."{{ this.identifier }}__{{ suffix }}"
     {% do return(found.columns[0].values()[0] > 0) %}
 {% endmacro %}
 
+{#- A key's columns typed as the base table stores them (raw names), from a typed read's
+    <column>__typed values: the form in which staged rows' keys meet the stored rows' keys. -#}
+{% macro staging_typed_key_columns(columns, key) -%}
+{%- set column_types = staging_column_types() -%}
+{%- for column in columns if column['name'] in key -%}
+cast({{ column['name'] }}__typed as {{ column_types[column.get('type', 'text')]['sql_type'] }}) as {{ column['name'] }}{{ ', ' if not loop.last }}
+{%- endfor -%}
+{%- endmacro %}
+
 {% macro staging_quoted_list(values) -%}
 {%- for value in values %}'{{ value | replace("'", "''") }}'{{ ', ' if not loop.last }}{% endfor -%}
 {%- endmacro %}
@@ -57,7 +66,6 @@ pipeline."{{ this.identifier }}__{{ suffix }}"
     {% set changed = run_query("select '" ~ (raw_root | replace("'", "''")) ~ "/' || relative_path from pipeline.raw_file_changes where table_name = '"
         ~ table_name ~ "' order by 1").columns[0].values() | list %}
 
-    {% set column_types = staging_column_types() %}
     {% set typed_changed_sql = staging_typed_rows_sql(source_relation, columns, source_types, number_rows=false, only_files=changed) %}
     {% set parts = ["select '' as source_file where false"] %}
     {% if changed %}
@@ -65,23 +73,18 @@ pipeline."{{ this.identifier }}__{{ suffix }}"
     {% endif %}
 
     {#- 2. files sharing a key with a changed file's rows, before or after the change -#}
-    {% if changed %}
-    {% for key in unique_keys %}
-        {% set key_select_new = [] %}{% set key_select_old = [] %}{% set key_match = [] %}
-        {% for column in columns if column['name'] in key %}
-            {% set sql_type = column_types[column.get('type', 'text')]['sql_type'] %}
-            {% do key_select_new.append('cast(' ~ column['name'] ~ '__typed as ' ~ sql_type ~ ') as ' ~ column['name']) %}
-            {% do key_select_old.append(column['name']) %}
-            {% do key_match.append('existing.' ~ column['name'] ~ ' = changed_keys.' ~ column['name']) %}
+    {% for key in unique_keys if changed %}
+        {% set key_match = [] %}
+        {% for key_column in key %}
+            {% do key_match.append('existing.' ~ key_column ~ ' = changed_keys.' ~ key_column) %}
         {% endfor %}
         {% do parts.append(
             "select distinct existing._source_file from " ~ this ~ " as existing semi join ("
-            ~ " select " ~ key_select_new | join(', ') ~ " from (" ~ typed_changed_sql ~ ") as changed_rows"
-            ~ " union all select " ~ key_select_old | join(', ') ~ " from " ~ this
+            ~ " select " ~ staging_typed_key_columns(columns, key) ~ " from (" ~ typed_changed_sql ~ ") as changed_rows"
+            ~ " union all by name select " ~ key | join(", ") ~ " from " ~ this
             ~ " where _source_file in (" ~ staging_quoted_list(changed) ~ ")"
             ~ ") as changed_keys on " ~ key_match | join(' and ')) %}
     {% endfor %}
-    {% endif %}
 
     {#- 3. rows whose verdict depends on the as-of date or a parent table -#}
     {% do parts.append("select distinct _source_file from " ~ this ~ " where _failure_details like '%is after as_of_date %'"
