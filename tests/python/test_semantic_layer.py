@@ -110,6 +110,31 @@ def test_accounts_opened_and_closed_by_year(semantic_project):
         assert int(float(answered[year]["closed_customers"])) == count, year
 
 
+def test_observed_churn_rate_by_month_and_customer_type_is_chapter_1s(semantic_project):
+    """Customers on the books at a month end equal chapter 1's active customers, and the observed
+    churn rate is the month's closures over the month before's count, per customer type."""
+    answered = {(month_key(row["metric_time__month"]), row["customer__customer_type"]): row
+                for row in mf_query(semantic_project, ["customers_on_books", "observed_churn_rate"],
+                                    ["metric_time__month", "customer__customer_type"])}
+    chapter_1 = {(f"{month:%Y-%m}", customer_type): (active, closed)
+                 for month, customer_type, active, closed in marts(semantic_project, """
+        select report_month, breakdown_value, active_customers, closed_customers
+        from marts.mart_ch1_customer_counts_monthly where breakdown = 'customer_type'""")}
+    months = sorted({month for month, _ in chapter_1})
+    assert len(months) >= 24
+    rates_checked = 0
+    for (month, customer_type), (active, closed) in chapter_1.items():
+        row = answered[(month, customer_type)]
+        assert int(float(row["customers_on_books"])) == active, (month, customer_type)
+        position = months.index(month)
+        before = chapter_1.get((months[position - 1], customer_type)) if position else None
+        if before and before[0]:
+            assert float(row["observed_churn_rate"]) == pytest.approx(closed / before[0],
+                                                                      rel=1e-9, abs=1e-12)
+            rates_checked += closed > 0
+    assert rates_checked >= 10
+
+
 def test_churn_and_value_by_the_customers_type(semantic_project):
     """Metrics of the churn and value marts sliced by an attribute of the customer (a join
     MetricFlow makes through the `customer` entity)."""
