@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "powerlens.scoring.cli",  # powerlens churn-eval
     "powerlens.bench",  # powerlens bench
     "powerlens.analyst.customer",  # powerlens customer
+    "powerlens.analyst.doc_figures",  # powerlens doc-figures
 )
 
 
