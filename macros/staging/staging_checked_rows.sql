@@ -21,6 +21,10 @@
       lookup        [relation, column]: the value must appear there (unknown_code)
       parent        [relation, column, rule]: the value must appear there, else <rule> (orphans)
       future_ok     true: a date after as_of_date is fine (a due date can lie ahead)
+    A key column's pattern (bad_key) is not in the spec: it is the contract's config.meta.key_pattern
+    (the sources yml), which var `key_patterns` ({'<table>.<column>': '<regex>'}) can override
+    (staging_key_patterns, staging_contract.sql). Before the columns' checks comes field_count:
+    a row the preflight's rewrite marked for having more or fewer fields than its header.
     unique_keys: lists of columns; the first is the table's grain (record_key). For each, the
     first raw row by file and row number keeps the key, later rows are duplicate_key.
 -#}
@@ -70,6 +74,11 @@
     {% set checks = [] %}
     {% if column.get('required') or name in grain %}
         {% do checks.append((text_col ~ ' is null', 'missing_key', "'" ~ name ~ " is empty'")) %}
+    {% endif %}
+    {% if column.get('key_pattern') %}
+        {% set pattern = column['key_pattern'] | replace("'", "''") %}
+        {% do checks.append((text_col ~ " is not null and not regexp_full_match(" ~ text_col ~ ", '" ~ pattern ~ "')",
+            'bad_key', "'''' || " ~ text_col ~ " || ''' does not match the key pattern of " ~ name ~ " (" ~ pattern ~ ")'")) %}
     {% endif %}
     {% if type_rule %}
         {% do checks.append((text_col ~ ' is not null and ' ~ typed_col ~ ' is null', type_rule,
@@ -168,8 +177,16 @@
     {%- do staging_forget_changed_months() -%}
 {%- endif -%}
 {%- set grain = unique_keys[0] -%}
+{%- set key_patterns = staging_key_patterns(source_relation) -%}
 {%- set checks = [] -%}
+{#- a row with more or fewer fields than its file's header: the preflight's rewrite keeps it in
+    place and marks it; it is rejected, never staged cut or padded -#}
+{%- do checks.append(("_field_count is not null", "'field_count'", "split_part(_field_count, '/', 3)",
+    "'row has ' || split_part(_field_count, '/', 1) || ' fields, the header has ' || split_part(_field_count, '/', 2)")) -%}
 {%- for column in columns -%}
+    {%- if column['name'] in key_patterns -%}
+        {%- do column.update({'key_pattern': key_patterns[column['name']]}) -%}
+    {%- endif -%}
     {%- for check in staging_column_checks(column, grain) -%}
         {%- do checks.append((check[0], "'" ~ check[1] ~ "'", "'" ~ column['name'] ~ "'", check[2])) -%}
     {%- endfor -%}
@@ -375,7 +392,8 @@ nullif(regexp_replace({{ text_sql }}, '^[\s　]+|[\s　]+$', '', 'g'), '')
         raw_rows._source_file
         {%- if number_rows %},
         coalesce(raw_rows._parquet_row, raw_rows._ordinality - csv_file_offsets._ordinality_offset)
-            as _source_row
+            as _source_row,
+        raw_rows._field_count
         {%- endif %}
     from (
         {#- The untyped-empty prototype makes every declared column exist even when no raw file
@@ -388,7 +406,11 @@ nullif(regexp_replace({{ text_sql }}, '^[\s　]+|[\s　]+$', '', 'g'), '')
             {%- endfor %}
             cast(filename as varchar) as _source_file,
             cast(ordinality as bigint) as _ordinality,
-            cast(file_row_number as bigint) + 1 as _parquet_row
+            cast(file_row_number as bigint) + 1 as _parquet_row,
+            {#- "<found>/<expected>/<column>" on a row the preflight found with the wrong number
+                of fields (powerlens/quality/preflight.py, FIELD_COUNT_COLUMN); no file but such a
+                rewrite has the column #}
+            nullif(cast(_field_count as varchar), '') as _field_count
         from (
             select
                 {%- for column in columns %}
@@ -396,7 +418,8 @@ nullif(regexp_replace({{ text_sql }}, '^[\s　]+|[\s　]+$', '', 'g'), '')
                 {%- endfor %}
                 null as filename,
                 null as ordinality,
-                null as file_row_number
+                null as file_row_number,
+                null as _field_count
             where false
             union all by name
             select * from {{ source_relation }}

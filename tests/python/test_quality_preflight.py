@@ -166,3 +166,173 @@ def test_parse_encodings_rejects_unknown_table_and_codec():
         parse_encodings(["clients=gbk"])
     with pytest.raises(ValueError, match="unknown encoding"):
         parse_encodings(["customers=klingon"])
+
+
+# --- rows are never silently changed (issue 14) -----------------------------------------------
+
+CUSTOMER_HEADER = list(RAW_TABLES["customers"].columns)
+
+
+def normalised_rows(report, raw_dir: Path, out_dir: Path, name: str = "customers.csv"):
+    normalise(report, raw_dir, out_dir)
+    with (out_dir / name).open(encoding="utf-8", newline="") as handle:
+        return list(csv.reader(handle))
+
+
+def test_rows_with_the_wrong_field_count_in_a_rewritten_file_are_marked_not_cut_or_padded(
+        raw_dir, tmp_path):
+    too_many = CUSTOMER_ROWS[0] + ["extra", "more"]
+    too_few = CUSTOMER_ROWS[1][:5]
+    write_csv(raw_dir / "customers.csv", CUSTOMER_HEADER,
+              [CUSTOMER_ROWS[0], too_many, CUSTOMER_ROWS[1], too_few], bom=True)
+    report = preflight(raw_dir)
+    assert report.errors == []
+    [bom, field_count] = findings_for(report, "customers.csv")
+    assert (bom.check, field_count.check, field_count.severity) == (
+        "byte_order_mark", "field_count", "warn")
+    # the first defective row: line 3, data row 2; both rows are named with their counts
+    assert (field_count.line, field_count.row) == (3, 2)
+    assert "2 row(s)" in field_count.message and "header's 18" in field_count.message
+    assert "data row 2: 20 fields" in field_count.message
+    assert "data row 4: 5 fields" in field_count.message
+    rows = normalised_rows(report, raw_dir, tmp_path / "run_raw")
+    # every data row keeps its row number; the marker column tells staging found/expected/column
+    assert rows[0] == CUSTOMER_HEADER + ["_field_count"]
+    assert [row[-1] for row in rows[1:]] == ["", "20/18/close_reason", "", "5/18/sector"]
+    assert rows[1][:-1] == CUSTOMER_ROWS[0] and rows[3][:-1] == CUSTOMER_ROWS[1]
+
+
+def test_a_malformed_row_past_duckdbs_sample_is_found_without_showing_personal_data(
+        raw_dir, tmp_path):
+    """An untouched UTF-8 file: DuckDB would stop on the row with the whole line (name, phone,
+    address) in its error; the preflight finds it, names line and row only, and the rewrite
+    marks it for staging."""
+    rows = [[f"C{i:06d}", *CUSTOMER_ROWS[0][1:]] for i in range(25_000)]
+    secret = ["C999999", "欧阳秘密", "13912345678", "江川市保密路99号", "residential"]
+    rows.append(secret)
+    write_csv(raw_dir / "customers.csv", CUSTOMER_HEADER, rows)
+    report = preflight(raw_dir)
+    [finding] = findings_for(report, "customers.csv")
+    assert (finding.check, finding.line, finding.row) == ("field_count", 25_002, 25_001)
+    text = finding.describe()
+    assert "5 fields" in text
+    assert not any(value in text for value in secret[1:4])
+    [raw_file] = [f for f in report.files if f.path.name == "customers.csv"]
+    assert raw_file.needs_rewrite and raw_file.field_count_rows == 1
+    written = normalised_rows(report, raw_dir, tmp_path / "run_raw")
+    assert len(written) == 25_002 and written[-1][-1] == "5/18/sector"
+
+
+def test_a_clean_file_is_not_parsed_row_by_row_nor_rewritten(raw_dir, tmp_path):
+    report = preflight(raw_dir)
+    [raw_file] = [f for f in report.files if f.path.name == "customers.csv"]
+    assert not raw_file.needs_rewrite and raw_file.field_count_rows == 0
+    normalise(report, raw_dir, tmp_path / "run_raw")
+    assert (tmp_path / "run_raw" / "customers.csv").is_symlink()
+
+
+def test_crlf_rows_appended_to_an_lf_file_are_read_as_rows(raw_dir, tmp_path):
+    path = raw_dir / "customers.csv"
+    lf = write_csv(path, CUSTOMER_HEADER, CUSTOMER_ROWS[:1]).read_bytes()
+    crlf_row = ",".join(CUSTOMER_ROWS[1]).encode("utf-8") + b"\r\n"
+    path.write_bytes(lf + crlf_row + crlf_row.replace(b"C0002", b"C0003"))
+    report = preflight(raw_dir)
+    assert report.errors == []
+    [finding] = findings_for(report, "customers.csv")
+    assert (finding.check, finding.severity, finding.line) == ("line_endings", "warn", 3)
+    assert "2 CRLF, 2 LF" in finding.message
+    rows = normalised_rows(report, raw_dir, tmp_path / "run_raw")
+    assert rows[1:] == [CUSTOMER_ROWS[0], CUSTOMER_ROWS[1],
+                        ["C0003", *CUSTOMER_ROWS[1][1:]]]
+    assert b"\r" not in (tmp_path / "run_raw" / "customers.csv").read_bytes()
+
+
+def test_a_crlf_file_is_read_as_it_is(raw_dir, tmp_path):
+    path = write_csv(raw_dir / "customers.csv", CUSTOMER_HEADER, CUSTOMER_ROWS)
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    report = preflight(raw_dir)
+    assert findings_for(report, "customers.csv") == []
+    normalise(report, raw_dir, tmp_path / "run_raw")
+    assert (tmp_path / "run_raw" / "customers.csv").is_symlink()
+
+
+@pytest.mark.parametrize("final_newline", [True, False])
+def test_a_cr_only_file_is_read_not_called_truncated(raw_dir, tmp_path, final_newline):
+    path = write_csv(raw_dir / "customers.csv", CUSTOMER_HEADER, CUSTOMER_ROWS,
+                     final_newline=final_newline)
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r"))
+    report = preflight(raw_dir)
+    assert report.errors == []
+    [finding] = findings_for(report, "customers.csv")
+    assert finding.check == "line_endings" and "CR only" in finding.message
+    assert normalised_rows(report, raw_dir, tmp_path / "run_raw")[1:] == CUSTOMER_ROWS
+
+
+def test_blank_lines_are_no_rows_in_the_rewrite_as_in_duckdb(raw_dir, tmp_path):
+    path = write_csv(raw_dir / "customers.csv", CUSTOMER_HEADER, CUSTOMER_ROWS, bom=True)
+    text = path.read_bytes().replace(b"\nC0002", b"\n\nC0002") + b"\n"
+    path.write_bytes(text)
+    report = preflight(raw_dir)
+    assert report.errors == []
+    assert normalised_rows(report, raw_dir, tmp_path / "run_raw")[1:] == CUSTOMER_ROWS
+
+
+def test_a_binary_file_is_an_error_naming_the_file_and_line(raw_dir):
+    import gzip
+
+    path = write_csv(raw_dir / "customers.csv", CUSTOMER_HEADER, CUSTOMER_ROWS)
+    path.write_bytes(gzip.compress(path.read_bytes()))
+    [error] = findings_for(preflight(raw_dir), "customers.csv")
+    assert (error.severity, error.check, error.line) == ("error", "text_file", 1)
+    assert "not a text CSV export" in error.message
+
+
+def test_a_nul_byte_inside_the_file_names_line_row_and_column(raw_dir):
+    path = write_csv(raw_dir / "customers.csv", CUSTOMER_HEADER, CUSTOMER_ROWS)
+    path.write_bytes(path.read_bytes().replace(b"13800000002", b"138\x00\x0000002"))
+    [error] = findings_for(preflight(raw_dir), "customers.csv")
+    assert (error.check, error.line, error.row, error.column) == ("text_file", 3, 2, "phone")
+
+
+def test_undeclared_utf16_is_an_error_saying_how_to_declare_it(raw_dir):
+    write_csv(raw_dir / "customers.csv", CUSTOMER_HEADER, CUSTOMER_ROWS, encoding="utf-16")
+    [error] = findings_for(preflight(raw_dir), "customers.csv")
+    assert (error.severity, error.check, error.line) == ("error", "text_file", 1)
+    assert "--encoding customers=utf-16" in error.message
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-32"])
+def test_declared_utf16_is_rewritten_as_utf8(raw_dir, tmp_path, encoding):
+    write_csv(raw_dir / "customers.csv", CUSTOMER_HEADER, CUSTOMER_ROWS, encoding=encoding)
+    report = preflight(raw_dir, parse_encodings([f"customers={encoding}"]))
+    assert findings_for(report, "customers.csv") == []
+    assert normalised_rows(report, raw_dir, tmp_path / "run_raw") == [CUSTOMER_HEADER,
+                                                                      *CUSTOMER_ROWS]
+
+
+def test_declared_utf16_truncated_last_line_is_still_found(raw_dir):
+    path = write_csv(raw_dir / "customers.csv", CUSTOMER_HEADER, CUSTOMER_ROWS,
+                     final_newline=False)
+    text = path.read_text(encoding="utf-8")
+    path.write_bytes(text[: text.rindex("解放路")].encode("utf-16"))
+    [error] = findings_for(preflight(raw_dir, parse_encodings(["customers=utf-16"])),
+                           "customers.csv")
+    assert error.check == "complete_last_line" and (error.line, error.row) == (3, 2)
+
+
+def test_an_unclosed_quote_inside_the_file_is_an_error_naming_line_row_and_column(raw_dir):
+    rows = [CUSTOMER_ROWS[0], CUSTOMER_ROWS[1], ["C0003", *CUSTOMER_ROWS[1][1:]]]
+    path = write_csv(raw_dir / "customers.csv", CUSTOMER_HEADER, rows)
+    path.write_text(path.read_text(encoding="utf-8").replace(",李娜,", ',"李娜,', 1),
+                    encoding="utf-8")
+    [error] = findings_for(preflight(raw_dir), "customers.csv")
+    assert (error.severity, error.check) == ("error", "quotes_closed")
+    assert (error.line, error.row, error.column) == (3, 2, "customer_name")
+    assert "李娜" not in error.describe()
+
+
+def test_a_decoding_error_in_a_personal_data_column_does_not_show_its_bytes(raw_dir):
+    write_csv(raw_dir / "customers.csv", CUSTOMER_HEADER, CUSTOMER_ROWS, encoding="gbk")
+    [error] = findings_for(preflight(raw_dir), "customers.csv")
+    assert error.column == "customer_name"
+    assert "b'" not in error.message and "\\x" not in error.message

@@ -5,6 +5,8 @@ copies it to a tmp folder, plants rows (one per rule kind in every table where t
 plus good rows written in the accepted alternative formats), runs
 `dbt build --select +staging` on a private DuckDB file and reads the result back.
 Expected rules, columns and parsed values are written here by hand from docs/staging.md.
+The build reads the folder as `powerlens run` hands it to staging: after the preflight and its
+rewrite (powerlens/quality/preflight.py), which marks rows with the wrong number of fields.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ import duckdb
 import pytest
 
 from conftest import REPO_ROOT, bin_path, dbt_env, run_command
+from powerlens.quality.preflight import normalise, preflight
 
 FIXTURE_DIR = REPO_ROOT / "tests" / "fixtures" / "raw_small"
 AS_OF_DATE = "2026-01-05"
@@ -57,6 +60,10 @@ PLANTED: dict[str, list[tuple[dict[str, str], frozenset]]] = {
          rules("date_out_of_period:close_date")),
         ({"customer_id": "C9010", "voltage_kv": "1O", "sector": "quaternary"},
          rules("bad_number:voltage_kv", "unknown_code:sector")),
+        # null-like and Excel-mangled keys (the contract's key_pattern)
+        ({"customer_id": "NULL"}, rules("bad_key:customer_id")),
+        ({"customer_id": "1.2E+10"}, rules("bad_key:customer_id")),
+        ({"customer_id": "N/A"}, rules("bad_key:customer_id")),
         ({"customer_id": "C9101", "contract_capacity_kva": "1,250.5", "voltage_kv": "１０",
           "open_date": "2019/04/01", "has_pv": "TRUE"}, GOOD),
         ({"customer_id": " C9102 ", "open_date": "20190401", "close_date": "2026-01-05",
@@ -76,6 +83,7 @@ PLANTED: dict[str, list[tuple[dict[str, str], frozenset]]] = {
         ({"bill_id": "B9008", "customer_id": "C9001"}, rules("orphan_customer:customer_id")),
         ({"bill_id": "B9009", "billing_month": "1999-12"}, rules("date_out_of_period:billing_month")),
         ({"bill_id": "B9010", "billing_month": "2026-02"}, rules("date_out_of_period:billing_month")),
+        ({"bill_id": "null", "billing_month": "2024-09"}, rules("bad_key:bill_id")),
         ({"bill_id": "B9101", "customer_id": "C0002", "billing_month": "2024/02", "kwh_total": "４２１０",
           "total_amount": "3,595.76", "pf_adjustment": "-17.26"}, GOOD),
         ({"bill_id": "B9102", "customer_id": "C0002", "billing_month": "202512", "issue_date": "2026-01-03",
@@ -91,6 +99,7 @@ PLANTED: dict[str, list[tuple[dict[str, str], frozenset]]] = {
         ({"payment_id": "P9005", "customer_id": "C9999"}, rules("orphan_customer:customer_id")),
         ({"payment_id": "P9006", "bill_id": "B9999"}, rules("orphan_bill:bill_id")),
         ({"payment_id": "P9007", "paid_at": "1999-01-01 10:00:00"}, rules("date_out_of_period:paid_at")),
+        ({"payment_id": "-"}, rules("bad_key:payment_id")),
         ({"payment_id": "P9101", "paid_at": "2024-02-10T09:30", "amount": "１,２３４.５０"}, GOOD),
         ({"payment_id": "P9102", "paid_at": "2024/02/11 08:00:00", "bill_id": ""}, GOOD),
     ],
@@ -135,6 +144,7 @@ PLANTED: dict[str, list[tuple[dict[str, str], frozenset]]] = {
         ({"ticket_id": "T0002"}, rules("duplicate_key:ticket_id")),
         ({"ticket_id": "T9007", "customer_id": "C9999"}, rules("orphan_customer:customer_id")),
         ({"ticket_id": "T9008", "resolved_at": "2030-01-01 00:00:00"}, rules("date_out_of_period:resolved_at")),
+        ({"ticket_id": "#N/A"}, rules("bad_key:ticket_id")),
         ({"ticket_id": "T9101", "satisfaction": "５", "description": "  需要发票  "}, GOOD),
     ],
     "surveys": [
@@ -147,11 +157,25 @@ PLANTED: dict[str, list[tuple[dict[str, str], frozenset]]] = {
         ({"survey_id": "S0002"}, rules("duplicate_key:survey_id")),
         ({"survey_id": "S9006", "customer_id": "C9999"}, rules("orphan_customer:customer_id")),
         ({"survey_id": "S9007", "survey_date": "2026-06-01"}, rules("date_out_of_period:survey_date")),
+        ({"survey_id": "1.23457E+11"}, rules("bad_key:survey_id")),
         ({"survey_id": "S9101", "overall": "１０"}, GOOD),
     ],
 }
 # customers' planted rows go to a second part file: row numbers restart at 1 there
 PART_FILE_TABLES = {"customers"}
+# raw lines written after the planted rows: more or fewer fields than the header. The preflight
+# marks them in its rewrite and staging rejects them (field_count, the column the count breaks at)
+FIELD_COUNT_LINES: dict[str, list[tuple[str, frozenset]]] = {
+    "customers": [
+        ("C9201,江川精密机械有限公司,13800000001,江川市东城区工业路1号,large_industrial,secondary,C,"
+         "dongcheng,urban,10,1250,lgi_10kv,capacity,postpaid,false,2015-03-01,,,surplus,fields",
+         rules("field_count:close_reason")),
+        ("C9202,王某,13800009202", rules("field_count:address")),
+    ],
+    "meter_readings": [
+        ("C0001,2024-01-20,1.00,2.00,3.00,4.00,5.00,6.00,7.00", rules("field_count:max_demand_kw")),
+    ],
+}
 
 
 def read_fixture(table: str) -> tuple[list[str], list[dict[str, str]]]:
@@ -185,7 +209,20 @@ def plant_raw_folder(raw_dir: Path) -> dict[tuple[str, str, int], frozenset]:
             expected[(table, f"{table}.csv", row_number)] = GOOD
         for offset, (_, expected_rules) in enumerate(PLANTED[table]):
             expected[(table, planted_file, first_planted_row + offset)] = expected_rules
+        with open(raw_dir / planted_file, "a", encoding="utf-8", newline="") as handle:
+            for offset, (line, expected_rules) in enumerate(FIELD_COUNT_LINES.get(table, [])):
+                handle.write(line + "\r\n")  # csv's DictWriter ends lines with CRLF
+                expected[(table, planted_file, first_planted_row + len(PLANTED[table]) + offset)] = \
+                    expected_rules
     return expected
+
+
+def preflighted(raw_dir: Path, out_dir: Path) -> Path:
+    """The folder `powerlens run` hands to staging: checked, and rewritten where needed."""
+    report = preflight(raw_dir)
+    assert report.errors == [], [finding.describe() for finding in report.errors]
+    normalise(report, raw_dir, out_dir)
+    return out_dir
 
 
 def build_staging(workdir: Path, raw_dir: Path, as_of_date: str = AS_OF_DATE) -> duckdb.DuckDBPyConnection:
@@ -202,7 +239,7 @@ def planted_build(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("staging_planted")
     raw_dir = workdir / "raw"
     expected = plant_raw_folder(raw_dir)
-    con = build_staging(workdir, raw_dir)
+    con = build_staging(workdir, preflighted(raw_dir, workdir / "run_raw"))
     yield con, expected
     con.close()
 
