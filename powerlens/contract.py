@@ -7,6 +7,8 @@ file order, with a description (shown by `dbt docs`) and, under each column's ``
             | date | timestamp | month (docs/staging.md, "Accepted formats")
   pii       true for personal data (masked in marts, unmasked only in the staging schema)
   optional  true when an export may lack the column (read as empty); default false
+  key_pattern  a regular expression a non-empty key must fully match, else staging rejects the
+            row (rule bad_key): keeps 'NULL', 'N/A' and Excel's 1.2E+10 from becoming keys
 
 and under each table's ``config.meta``: ``required`` (the run cannot make the report without rows
 in it) and ``grain`` (the columns that identify a row).
@@ -21,6 +23,7 @@ package is installed from (``pip install -e .``).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +59,8 @@ class ContractColumn:
     pii: bool = False
     # an export may lack the column; staging reads it as empty
     optional: bool = False
+    # a non-empty value must fully match it (staging's rule bad_key); None: any text
+    key_pattern: str | None = None
 
 
 @dataclass(frozen=True)
@@ -121,9 +126,17 @@ def _table(path: Path, source: str, entry: dict) -> ContractTable:
             raise ContractError(
                 f"{where}, column {column['name']}: config.meta.type is {column_type!r}; "
                 f"expected one of {', '.join(STAGED_SQL_TYPES)}")
+        key_pattern = meta.get("key_pattern")
+        if key_pattern is not None:
+            try:
+                re.compile(str(key_pattern))
+            except re.error as exc:
+                raise ContractError(f"{where}, column {column['name']}: config.meta.key_pattern "
+                                    f"{key_pattern!r} is not a regular expression ({exc})") from None
         columns.append(ContractColumn(
             column["name"], column_type, " ".join(str(column.get("description", "")).split()),
-            pii=bool(meta.get("pii", False)), optional=bool(meta.get("optional", False))))
+            pii=bool(meta.get("pii", False)), optional=bool(meta.get("optional", False)),
+            key_pattern=str(key_pattern) if key_pattern else None))
     if not columns:
         raise ContractError(f"{where}: no columns")
     names = [column.name for column in columns]
@@ -156,6 +169,8 @@ def markdown(tables: dict[str, ContractTable] | None = None) -> str:
                   "| column | type | description |", "|---|---|---|"]
         for column in table.columns:
             notes = [note for note, on in (("PII", column.pii), ("optional", column.optional)) if on]
+            if column.key_pattern:
+                notes.append(f"key `{column.key_pattern}`")
             kind = column.type + (f" ({', '.join(notes)})" if notes else "")
             lines.append(f"| `{column.name}` | {kind} | {column.description} |")
         lines.append("")

@@ -84,3 +84,35 @@
     {% endfor %}
     {% do return(tables) %}
 {% endmacro %}
+
+{#- The key pattern of each column that has one, for the base model reading source_relation: the
+    contract's config.meta.key_pattern (the sources yml), overridden by var `key_patterns`
+    ({'<table>.<column>': '<regex>'}; an empty regex turns the check off). A non-empty trimmed key
+    that does not fully match is rejected (rule bad_key): 'NULL', 'N/A', '-', Excel's 1.2E+10.
+    Empty in a unit test (no sources in the graph) and while parsing. -#}
+{% macro staging_key_patterns(source_relation) %}
+    {% set patterns = {} %}
+    {% if execute and model.resource_type != 'unit_test' and graph.get('sources') %}
+        {% set node = staging_contract_source(source_relation) %}
+        {% for name, column in node.columns.items() if column.meta.get('key_pattern') %}
+            {% do patterns.update({name: column.meta['key_pattern']}) %}
+        {% endfor %}
+        {% for key, pattern in var('key_patterns', {}).items() %}
+            {% set parts = key.split('.') %}
+            {% if parts | length != 2 %}
+                {% do exceptions.raise_compiler_error("var key_patterns: '" ~ key ~ "' must be <table>.<column>") %}
+            {% endif %}
+            {% if parts[0] == node.name %}
+                {% if parts[1] not in node.columns.keys() | list %}
+                    {% do exceptions.raise_compiler_error("var key_patterns: " ~ key ~ " is not a column of the raw contract") %}
+                {% endif %}
+                {% if pattern %}
+                    {% do patterns.update({parts[1]: pattern}) %}
+                {% elif parts[1] in patterns %}
+                    {% do patterns.pop(parts[1]) %}
+                {% endif %}
+            {% endif %}
+        {% endfor %}
+    {% endif %}
+    {% do return(patterns) %}
+{% endmacro %}

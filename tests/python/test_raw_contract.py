@@ -175,3 +175,33 @@ def test_a_spec_differing_from_the_contract_fails_the_compile_naming_table_and_c
         file.write_text(original, encoding="utf-8")
     assert returncode != 0
     assert f"Compilation Error in model {model}" in log and message in log, log[-3000:]
+
+
+# Each table's own id carries a key pattern (docs/raw_contract.md): real ids pass, null-like
+# values and Excel's scientific notation do not
+OWN_IDS = {("customers", "customer_id"), ("bills", "bill_id"), ("payments", "payment_id"),
+           ("service_tickets", "ticket_id"), ("surveys", "survey_id")}
+
+
+def test_each_tables_own_id_has_a_key_pattern_rejecting_null_like_and_excel_keys():
+    patterned = {(table.name, column.name) for table in contract.RAW_TABLES.values()
+                 for column in table.columns if column.key_pattern}
+    assert patterned == OWN_IDS
+    for table, column in OWN_IDS:
+        pattern = re.compile(contract.RAW_TABLES[table].column(column).key_pattern)
+        for good in ("C00000799", "B00000001202507", "P000000010001", "0123456789", "HZ-2024_001"):
+            assert pattern.fullmatch(good), (table, column, good)
+        for bad in ("NULL", "null", "None", "N/A", "#N/A", "-", "NaN", "1.2E+10", "1.23457E+11",
+                    "12,345", "C 1"):
+            assert not pattern.fullmatch(bad), (table, column, bad)
+
+
+def test_a_key_pattern_that_is_no_regular_expression_fails_the_contract(tmp_path):
+    folder = tmp_path / "cis"
+    folder.mkdir()
+    source = (REPO_ROOT / "models" / "staging" / "cis" / "_cis__sources.yml").read_text(encoding="utf-8")
+    broken = source.replace("key_pattern: '[0-9A-Za-z_-]*[0-9][0-9A-Za-z_-]*'", "key_pattern: '[0-9'", 1)
+    assert broken != source
+    (folder / "_cis__sources.yml").write_text(broken, encoding="utf-8")
+    with pytest.raises(contract.ContractError, match="column customer_id: config.meta.key_pattern"):
+        contract.load_contract(tmp_path)
