@@ -89,7 +89,9 @@ SEED_TYPES = {
                 "description_en": "varchar", "price_sharp": "decimal(10,4)",
                 "price_peak": "decimal(10,4)", "price_flat": "decimal(10,4)",
                 "price_valley": "decimal(10,4)", "basic_charge_per_kva_month": "decimal(10,4)",
-                "basic_charge_per_kw_month": "decimal(10,4)", "surcharge_per_kwh": "decimal(10,4)"},
+                "basic_charge_per_kw_month": "decimal(10,4)", "surcharge_per_kwh": "decimal(10,4)",
+                "block1_limit_kwh_year": "decimal(12,2)", "block2_limit_kwh_year": "decimal(12,2)",
+                "block2_surcharge_per_kwh": "decimal(10,4)", "block3_surcharge_per_kwh": "decimal(10,4)"},
     "power_factor_adjustment": {"pf_standard": "decimal(4,2)", "power_factor": "decimal(4,2)",
                                 "adjustment_pct": "decimal(6,2)"},
 }
@@ -360,7 +362,21 @@ left join monthly_readings as r using (customer_id, usage_month)
 
     steps.append(("recomputed_bills", [f"""
 create table recomputed_bills as
-with charged as (
+with blocked as (
+    -- residential annual blocks on the calendar year's running kWh (a zero limit: no blocks)
+    select
+        m.*,
+        coalesce(sum(m.kwh_total) over (partition by m.customer_id, year(m.usage_month) order by m.usage_month
+                                        rows between unbounded preceding and 1 preceding), 0) as ytd_before,
+        case when t.block1_limit_kwh_year > 0 then greatest(least(ytd_before + m.kwh_total, t.block2_limit_kwh_year)
+            - greatest(ytd_before, t.block1_limit_kwh_year), 0) else 0 end as kwh_block2,
+        case when t.block1_limit_kwh_year > 0 then greatest(ytd_before + m.kwh_total
+            - greatest(ytd_before, t.block2_limit_kwh_year), 0) else 0 end as kwh_block3
+    from customer_months as m
+    join customers as c using (customer_id)
+    join tariffs as t using (tariff_code)
+),
+charged as (
     select
         m.customer_id,
         m.usage_month as billing_month,
@@ -371,7 +387,9 @@ with charged as (
         m.active_days,
         m.kwh_sharp, m.kwh_peak, m.kwh_flat, m.kwh_valley, m.kwh_total, m.kvarh, m.max_demand_kw,
         {money('m.kwh_sharp * cast(t.price_sharp as decimal(18, 6)) + m.kwh_peak * cast(t.price_peak as decimal(18, 6))'
-               ' + m.kwh_flat * cast(t.price_flat as decimal(18, 6)) + m.kwh_valley * cast(t.price_valley as decimal(18, 6))')}
+               ' + m.kwh_flat * cast(t.price_flat as decimal(18, 6)) + m.kwh_valley * cast(t.price_valley as decimal(18, 6))'
+               ' + m.kwh_block2 * cast(t.block2_surcharge_per_kwh as decimal(18, 6))'
+               ' + m.kwh_block3 * cast(t.block3_surcharge_per_kwh as decimal(18, 6))')}
             as energy_charge,
         {money('''case c.basic_charge_basis
             when 'capacity' then cast(c.contract_capacity_kva as decimal(18, 4))
@@ -389,7 +407,7 @@ with charged as (
         case when m.kwh_total > 0 then cast(round(cast(
             m.kwh_total / sqrt(m.kwh_total * m.kwh_total + m.kvarh * m.kvarh) as decimal(18, 6)), 2) as decimal(4, 2))
         end as power_factor
-    from customer_months as m
+    from blocked as m
     join customers as c using (customer_id)
     join tariffs as t using (tariff_code)
 ),

@@ -54,3 +54,13 @@
         else 0
     end
 {%- endmacro %}
+
+{#- kWh of a month that fall in the annual block between lower and upper (upper none: no end),
+    given the calendar year's kWh before the month; 0 when the tariff has no blocks (lower null).
+    The case is explicit because greatest/least skip nulls. -#}
+{% macro annual_block_kwh(year_to_date_before, kwh, lower, upper=none) -%}
+    case when {{ lower }} is null then 0 else greatest(
+        {%- if upper is none %} {{ year_to_date_before }} + {{ kwh }}
+        {%- else %} least({{ year_to_date_before }} + {{ kwh }}, {{ upper }}){% endif %}
+        - greatest({{ year_to_date_before }}, {{ lower }}), 0) end
+{%- endmacro %}

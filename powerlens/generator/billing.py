@@ -93,7 +93,11 @@ def compute_bills(c: Customers, readings: Readings, period: Period, ref: Referen
     days_in_month = (month_starts[1:] - month_starts[:-1])[month]
 
     kwh_total = kwh.sum(axis=1)
-    energy = div_half_up((kwh * ref.price_e4[tariff]).sum(axis=1), 10_000)
+    year = (period.start_month.astype(np.int64) + month) // 12
+    block2, block3 = block_kwh(year_to_date_before(customer, year, kwh_total), kwh_total,
+                               ref.block_limit_e2[tariff, 0], ref.block_limit_e2[tariff, 1])
+    block_e6 = block2 * ref.block_surcharge_e4[tariff, 0] + block3 * ref.block_surcharge_e4[tariff, 1]
+    energy = div_half_up((kwh * ref.price_e4[tariff]).sum(axis=1) + block_e6, 10_000)
     basic = basic_charge(c.basis[customer], c.capacity_kva[customer], max_demand, active_days, days_in_month,
                          ref.basic_per_kva_e4[tariff], ref.basic_per_kw_e4[tariff])
     power_factor = monthly_power_factor(kwh_total, kvarh)
@@ -107,8 +111,26 @@ def compute_bills(c: Customers, readings: Readings, period: Period, ref: Referen
                   kwh_total=kwh_total, power_factor=power_factor, basic=basic, energy=energy,
                   pf_adjustment=pf_adjustment, surcharge=surcharge,
                   error_kind=np.full(len(billed), -1, dtype=np.int64))
-    plant_errors(bills, c, kwh, ref, rng, error_rate, tariff, standard, max_demand, active_days, days_in_month)
+    plant_errors(bills, c, kwh, block_e6, ref, rng, error_rate, tariff, standard, max_demand, active_days,
+                 days_in_month)
     return bills
+
+
+def year_to_date_before(customer: np.ndarray, year: np.ndarray, kwh_total: np.ndarray) -> np.ndarray:
+    """kWh of the customer's earlier bills in the same calendar year (rows sorted by customer, then month)."""
+    running = np.cumsum(kwh_total)
+    starts = np.flatnonzero(np.r_[True, (customer[1:] != customer[:-1]) | (year[1:] != year[:-1])])
+    run_lengths = np.diff(np.r_[starts, len(kwh_total)])
+    before_run = np.repeat(running[starts] - kwh_total[starts], run_lengths)
+    return running - kwh_total - before_run
+
+
+def block_kwh(before: np.ndarray, kwh_total: np.ndarray, limit1: np.ndarray, limit2: np.ndarray):
+    """The month's kWh in annual blocks 2 and 3, given the year's kWh before the month."""
+    after = before + kwh_total
+    block2 = np.maximum(np.minimum(after, limit2) - np.maximum(before, limit1), 0)
+    block3 = np.maximum(after - np.maximum(before, limit2), 0)
+    return block2, block3
 
 
 def basic_charge(basis, capacity_kva, max_demand, active_days, days_in_month, per_kva_e4, per_kw_e4) -> np.ndarray:
@@ -117,7 +139,7 @@ def basic_charge(basis, capacity_kva, max_demand, active_days, days_in_month, pe
     return np.select([basis == 0, basis == 1], [by_capacity, by_demand], default=0)
 
 
-def plant_errors(bills: Bills, c: Customers, kwh, ref: Reference, rng, error_rate, tariff, standard,
+def plant_errors(bills: Bills, c: Customers, kwh, block_e6, ref: Reference, rng, error_rate, tariff, standard,
                  max_demand, active_days, days_in_month) -> None:
     """Corrupt one component of a known share of bills; total_amount follows the wrong component."""
     target = int(round(error_rate * len(bills.customer)))
@@ -126,7 +148,7 @@ def plant_errors(bills: Bills, c: Customers, kwh, ref: Reference, rng, error_rat
     # wrong_period_split: 30-70% of the peak kWh billed at the flat price
     moved = np.round(kwh[:, 1] * rng.uniform(0.3, 0.7, len(kwh))).astype(np.int64)
     price = ref.price_e4[tariff]
-    split_energy = div_half_up((kwh * price).sum(axis=1) - moved * (price[:, 1] - price[:, 2]), 10_000)
+    split_energy = div_half_up((kwh * price).sum(axis=1) + block_e6 - moved * (price[:, 1] - price[:, 2]), 10_000)
     # wrong_pf_adjustment: the adjustment with its sign flipped, or from a neighbouring standard
     wrong_standard = np.where(standard == 90, 85, np.where(standard == 85, 90, 85))
     wrong_pct = adjustment_pct(ref, wrong_standard, bills.power_factor)

@@ -13,6 +13,8 @@ DEFAULT_SEEDS_DIR = Path(__file__).resolve().parents[2] / "seeds"
 TOU_PERIODS = ("sharp", "peak", "flat", "valley")
 CUSTOMER_TYPES = ("large_industrial", "general_commercial", "residential", "agricultural", "ev_charging")
 PF_STANDARDS_HUNDREDTHS = (90, 85, 80)
+# a block limit no year of consumption reaches: the tariff has no blocks
+NO_BLOCKS_E2 = np.iinfo(np.int64).max // 4
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
@@ -37,6 +39,10 @@ class Reference:
     basic_per_kva_e4: np.ndarray
     basic_per_kw_e4: np.ndarray
     surcharge_e4: np.ndarray
+    # residential annual blocks: [tariff, 2] upper limits of blocks 1 and 2 in centi-kWh a year
+    # (NO_BLOCKS_E2 for a tariff without blocks) and [tariff, 2] surcharges of blocks 2 and 3 in 1e-4 yuan/kWh
+    block_limit_e2: np.ndarray
+    block_surcharge_e4: np.ndarray
     # {standard in hundredths: int array[101] of adjustment percent in hundredths of a percent}
     pf_adjustment_e2: dict[int, np.ndarray]
     # hour of day -> index into TOU_PERIODS
@@ -80,6 +86,11 @@ def load_reference(seeds_dir: Path | str = DEFAULT_SEEDS_DIR) -> Reference:
         basic_per_kva_e4=np.array([_scaled(r["basic_charge_per_kva_month"], 4) for r in tariffs], dtype=np.int64),
         basic_per_kw_e4=np.array([_scaled(r["basic_charge_per_kw_month"], 4) for r in tariffs], dtype=np.int64),
         surcharge_e4=np.array([_scaled(r["surcharge_per_kwh"], 4) for r in tariffs], dtype=np.int64),
+        # a zero limit means the tariff has no blocks (as a zero basic-charge rate means no basic charge)
+        block_limit_e2=np.array([[_scaled(r[f"block{b}_limit_kwh_year"], 2) if Decimal(r["block1_limit_kwh_year"]) > 0
+                                  else NO_BLOCKS_E2 for b in (1, 2)] for r in tariffs], dtype=np.int64),
+        block_surcharge_e4=np.array([[_scaled(r[f"block{b}_surcharge_per_kwh"], 4) for b in (2, 3)]
+                                     for r in tariffs], dtype=np.int64),
         pf_adjustment_e2=pf_table,
         hour_period=np.array([periods[h] for h in range(24)], dtype=np.int64),
         region_codes=tuple(r["region_code"] for r in regions),

@@ -49,6 +49,15 @@ def pf_standard(customer: dict[str, str]) -> str | None:
     return None
 
 
+def block_surcharge(before: Decimal, kwh: Decimal, tariff: dict[str, str]) -> Decimal:
+    """The block surcharges of a month: each kWh of the year's running total past a limit pays its block's surcharge."""
+    limit1, limit2 = Decimal(tariff["block1_limit_kwh_year"]), Decimal(tariff["block2_limit_kwh_year"])
+    after = before + kwh
+    in_block3 = max(after - max(before, limit2), Decimal(0))
+    in_block2 = max(kwh - in_block3 - max(limit1 - before, Decimal(0)), Decimal(0))
+    return in_block2 * Decimal(tariff["block2_surcharge_per_kwh"]) + in_block3 * Decimal(tariff["block3_surcharge_per_kwh"])
+
+
 def expected_bills(raw_dir: Path) -> dict[tuple[str, str], dict[str, Decimal | None]]:
     tariffs = {row["tariff_code"]: row for row in read_rows(REPO_ROOT / "seeds" / "tariffs.csv")}
     pf_table = {(row["pf_standard"], row["power_factor"]): Decimal(row["adjustment_pct"])
@@ -64,6 +73,14 @@ def expected_bills(raw_dir: Path) -> dict[tuple[str, str], dict[str, Decimal | N
         month["kvarh"] += Decimal(reading["kvarh"])
         peak_demand[key] = max(peak_demand[key], Decimal(reading["max_demand_kw"]))
 
+    # residential annual blocks: the kWh of the customer's earlier months of the same calendar year
+    year_to_date_before: dict[tuple[str, str], Decimal] = {}
+    running: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for customer_id, billing_month in sorted(usage):
+        year_key = (customer_id, billing_month[:4])
+        year_to_date_before[(customer_id, billing_month)] = running[year_key]
+        running[year_key] += sum(usage[(customer_id, billing_month)][p] for p in PERIODS)
+
     bills = {}
     for (customer_id, billing_month), month in usage.items():
         customer = customers[customer_id]
@@ -76,7 +93,10 @@ def expected_bills(raw_dir: Path) -> dict[tuple[str, str], dict[str, Decimal | N
         active_days = (min(last, closed) - max(first, opened)).days + 1
 
         kwh_total = sum(month[p] for p in PERIODS)
-        energy = round_half_up(sum(month[p] * Decimal(tariff[f"price_{p}"]) for p in PERIODS))
+        energy = sum(month[p] * Decimal(tariff[f"price_{p}"]) for p in PERIODS)
+        if Decimal(tariff["block1_limit_kwh_year"]) > 0:
+            energy += block_surcharge(year_to_date_before[(customer_id, billing_month)], kwh_total, tariff)
+        energy = round_half_up(energy)
         basis = customer["basic_charge_basis"]
         if basis == "capacity":
             basic = round_half_up(Decimal(customer["contract_capacity_kva"])
@@ -166,3 +186,51 @@ def test_monthly_power_factor_edge_cases_without_numeric_warnings():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert monthly_power_factor(kwh, kvarh).tolist() == [60, 100, 89, 90, -1, -1]
+
+
+def test_residential_blocks_worked_by_hand():
+    # seeds/tariffs.csv, res_flat and res_tou: blocks up to 2,760 and 4,800 kWh a year, +0.05 and
+    # +0.30 yuan/kWh. Rows sorted by customer, then month (as compute_bills makes them), kWh:
+    #   customer 0: 2024-10 2,000; 2024-11 700; 2024-12 2,300; 2025-01 300
+    #   customer 1: 2024-12 3,000; 2025-01 1,000
+    # year to date before each month, by hand: 0, 2,000, 2,700, 0 (new year); 0, 0 (new year).
+    # Blocks: customer 0 December runs 2,700 -> 5,000: block 2 = 4,800 - 2,760 = 2,040 kWh,
+    # block 3 = 5,000 - 4,800 = 200 kWh; November ends at 2,700 < 2,760 (none); January starts
+    # the year again at 0 (none). Customer 1 December 0 -> 3,000: block 2 = 240 kWh; January 0.
+    from powerlens.generator.billing import block_kwh, year_to_date_before
+    from powerlens.generator.reference import load_reference
+
+    ref = load_reference()
+    res_flat = ref.tariff_index("res_flat")
+    customer = np.array([0, 0, 0, 0, 1, 1])
+    year = np.array([2024, 2024, 2024, 2025, 2024, 2025])
+    kwh = np.array([2_000, 700, 2_300, 300, 3_000, 1_000]) * 100  # centi-kWh
+    before = year_to_date_before(customer, year, kwh)
+    assert (before // 100).tolist() == [0, 2_000, 2_700, 0, 0, 0]
+    block2, block3 = block_kwh(before, kwh, ref.block_limit_e2[res_flat, 0], ref.block_limit_e2[res_flat, 1])
+    assert (block2 // 100).tolist() == [0, 0, 2_040, 0, 240, 0]
+    assert (block3 // 100).tolist() == [0, 0, 200, 0, 0, 0]
+    # surcharges in 1e-4 yuan/kWh: 0.05 and 0.30; December's energy charge of customer 0:
+    # 2,300 x 0.56 + 2,040 x 0.05 + 200 x 0.30 = 1,288 + 102 + 60 = 1,450.00 yuan
+    assert ref.block_surcharge_e4[res_flat].tolist() == [500, 3_000]
+    energy_e6 = kwh[2] * ref.price_e4[res_flat, 2] + block2[2] * 500 + block3[2] * 3_000
+    assert energy_e6 == 1_450_00 * 10_000
+    # a tariff without blocks never reaches a limit
+    lgi = ref.tariff_index("lgi_10kv")
+    none2, none3 = block_kwh(before, kwh * 1_000, ref.block_limit_e2[lgi, 0], ref.block_limit_e2[lgi, 1])
+    assert none2.sum() == 0 and none3.sum() == 0
+
+
+def test_block_surcharges_occur_in_the_sample(bill_comparison, sample_raw_dir):
+    # the rule must be exercised by the sample: households past 2,760 kWh in a year, and prepaid ones among them
+    expected, _, _ = bill_comparison
+    customers = {row["customer_id"]: row for row in read_rows(sample_raw_dir / "customers.csv")}
+    tariffs = {row["tariff_code"]: row for row in read_rows(REPO_ROOT / "seeds" / "tariffs.csv")}
+    yearly: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for (customer_id, month), bill in expected.items():
+        yearly[(customer_id, month[:4])] += bill["kwh_total"]
+    over = {cid for (cid, _), kwh in yearly.items()
+            if Decimal(tariffs[customers[cid]["tariff_code"]]["block1_limit_kwh_year"]) > 0 and kwh > 2760}
+    assert len(over) >= 20
+    assert any(customers[cid]["payment_mode"] == "prepaid" for cid in over)
+    assert any(customers[cid]["tariff_code"] == "res_tou" for cid in over)

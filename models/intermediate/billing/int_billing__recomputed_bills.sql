@@ -12,7 +12,12 @@ with customer_months as (
         kwh_valley,
         kwh_total,
         kvarh,
-        max_demand_kw
+        max_demand_kw,
+        -- residential annual blocks run on the calendar year's kWh before this month
+        coalesce(sum(kwh_total) over (
+            partition by customer_id, {{ dbt.date_trunc('year', 'usage_month') }}
+            order by usage_month
+            rows between unbounded preceding and 1 preceding), 0) as kwh_year_to_date_before
     from {{ ref('int_consumption__customer_months') }}
 ),
 
@@ -36,7 +41,12 @@ tariffs as (
         {{ exact_rate('price_valley') }} as price_valley,
         basic_charge_per_kva_month,
         basic_charge_per_kw_month,
-        {{ exact_rate('surcharge_per_kwh') }} as surcharge_per_kwh
+        {{ exact_rate('surcharge_per_kwh') }} as surcharge_per_kwh,
+        -- a zero limit means the tariff has no blocks
+        {{ exact_kwh('nullif(block1_limit_kwh_year, 0)') }} as block1_limit_kwh_year,
+        {{ exact_kwh('nullif(block2_limit_kwh_year, 0)') }} as block2_limit_kwh_year,
+        {{ exact_rate('block2_surcharge_per_kwh') }} as block2_surcharge_per_kwh,
+        {{ exact_rate('block3_surcharge_per_kwh') }} as block3_surcharge_per_kwh
     from {{ ref('tariffs') }}
 ),
 
@@ -46,6 +56,20 @@ power_factor_table as (
         cast(power_factor as decimal(4, 2)) as power_factor,
         cast(adjustment_pct as decimal(6, 2)) as adjustment_pct
     from {{ ref('power_factor_adjustment') }}
+),
+
+blocked_months as (
+    select
+        customer_months.*,
+        {{ annual_block_kwh('customer_months.kwh_year_to_date_before', 'customer_months.kwh_total',
+                            'tariffs.block1_limit_kwh_year', 'tariffs.block2_limit_kwh_year') }} as kwh_block2,
+        {{ annual_block_kwh('customer_months.kwh_year_to_date_before', 'customer_months.kwh_total',
+                            'tariffs.block2_limit_kwh_year') }} as kwh_block3
+    from customer_months
+    inner join customers
+        on customer_months.customer_id = customers.customer_id
+    inner join tariffs
+        on customers.tariff_code = tariffs.tariff_code
 ),
 
 charged_months as (
@@ -65,14 +89,21 @@ charged_months as (
         customer_months.kwh_total,
         customer_months.kvarh,
         customer_months.max_demand_kw,
+        customer_months.kwh_year_to_date_before,
+        customer_months.kwh_block2,
+        customer_months.kwh_block3,
         {{ round_money('customer_months.kwh_sharp * tariffs.price_sharp') }} as energy_charge_sharp,
         {{ round_money('customer_months.kwh_peak * tariffs.price_peak') }} as energy_charge_peak,
         {{ round_money('customer_months.kwh_flat * tariffs.price_flat') }} as energy_charge_flat,
         {{ round_money('customer_months.kwh_valley * tariffs.price_valley') }} as energy_charge_valley,
+        {{ round_money('customer_months.kwh_block2 * tariffs.block2_surcharge_per_kwh'
+                       ~ ' + customer_months.kwh_block3 * tariffs.block3_surcharge_per_kwh') }} as energy_charge_blocks,
         -- the bill rounds the exact sum once, so it can differ by a cent from the sum of the rounded periods
         {{ round_money(
             'customer_months.kwh_sharp * tariffs.price_sharp + customer_months.kwh_peak * tariffs.price_peak'
-            ~ ' + customer_months.kwh_flat * tariffs.price_flat + customer_months.kwh_valley * tariffs.price_valley') }}
+            ~ ' + customer_months.kwh_flat * tariffs.price_flat + customer_months.kwh_valley * tariffs.price_valley'
+            ~ ' + customer_months.kwh_block2 * tariffs.block2_surcharge_per_kwh'
+            ~ ' + customer_months.kwh_block3 * tariffs.block3_surcharge_per_kwh') }}
             as energy_charge,
         {{ round_money(prorated_basic_charge(
             'customers.basic_charge_basis', 'customers.contract_capacity_kva', 'customer_months.max_demand_kw',
@@ -82,7 +113,7 @@ charged_months as (
         {{ power_factor_standard('customers.customer_type', 'customers.voltage_kv', 'customers.contract_capacity_kva') }}
             as pf_standard,
         {{ monthly_power_factor('customer_months.kwh_total', 'customer_months.kvarh') }} as power_factor
-    from customer_months
+    from blocked_months as customer_months
     inner join customers
         on customer_months.customer_id = customers.customer_id
     inner join tariffs
