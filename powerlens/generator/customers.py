@@ -61,6 +61,7 @@ class Customers:
     signal_depth: np.ndarray    # kWh falls to (1 - depth) of normal by the end of the pattern
     vacant: np.ndarray          # residential homes standing empty (no consumption)
     pf_fix_day: np.ndarray      # day a power-factor correction is installed (pf_correction), -1 none
+    contract_demand: np.ndarray  # contract maximum demand in centi-kW (demand basis), -1 none or not exported
 
     def __len__(self) -> int:
         return len(self.number)
@@ -228,13 +229,21 @@ def build_customers(n: int, period: Period, ref: Reference, rng: np.random.Gener
     signal_start = np.where(has_signal, signal_end - length, -1)
     signal_depth = rng.uniform(0.35, 0.65, n)
 
+    # contract maximum demand of the demand-basis accounts: about the usual daily maximum (mean
+    # load over the load factor), whole kW, never below the rule's floor of 40% of the capacity;
+    # 15% of the contracts predate the field and are exported empty (the floor applies)
+    usual_demand = base / 24 / load_factor
+    contract_demand = np.maximum(np.rint(usual_demand * rng.uniform(0.9, 1.3, n)).astype(np.int64) * 100,
+                                 capacity * 40)
+    contract_demand = np.where((basis == 1) & (rng.random(n) < 0.85), contract_demand, -1)
+
     return Customers(
         number=np.arange(1, n + 1, dtype=np.int64), ctype=ctype, sector=sector, industry=industry,
         region=region, urban=urban, voltage_kv=voltage, capacity_kva=capacity, tariff=tariff, basis=basis,
         prepaid=prepaid, has_pv=has_pv, open_day=open_day, close_day=close_day, close_reason=close_reason,
         pf_standard=pf_standard, base_kwh_day=base, tou_share=tou_share, load_factor=load_factor,
         pf_mean=pf_mean, payer=payer, signal_start=signal_start, signal_end=signal_end,
-        signal_depth=signal_depth, vacant=vacant, pf_fix_day=pf_fix_day,
+        signal_depth=signal_depth, vacant=vacant, pf_fix_day=pf_fix_day, contract_demand=contract_demand,
     )
 
 
@@ -294,6 +303,7 @@ def customer_columns(c: Customers, ref: Reference, rng: np.random.Generator) -> 
         "contract_capacity_kva": pa.array(c.capacity_kva),
         "tariff_code": output.codes(ref.tariff_codes, c.tariff),
         "basic_charge_basis": output.codes(BASES, c.basis),
+        "contract_demand_kw": output.scaled_decimal(np.maximum(c.contract_demand, 0), output.ENERGY, c.contract_demand >= 0),
         "payment_mode": output.codes(("postpaid", "prepaid"), c.prepaid.astype(np.int64)),
         "has_pv": pa.array(c.has_pv),
         "open_date": output.dates(c.open_day),

@@ -14,6 +14,7 @@
         {'name': 'contract_capacity_kva', 'type': 'double', 'nonnegative': true},
         {'name': 'tariff_code', 'lookup': [ref('tariffs'), 'tariff_code']},
         {'name': 'basic_charge_basis', 'code_set': 'basic_charge_basis'},
+        {'name': 'contract_demand_kw', 'type': 'double', 'nonnegative': true},
         {'name': 'payment_mode', 'code_set': 'payment_mode'},
         {'name': 'has_pv', 'type': 'boolean'},
         {'name': 'open_date', 'type': 'date'},
