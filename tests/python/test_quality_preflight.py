@@ -11,14 +11,22 @@ import pytest
 from powerlens.quality.preflight import normalise, parse_encodings, preflight
 from powerlens.quality.raw_contract import RAW_TABLES
 
-CUSTOMER_ROWS = [
-    ["C0001", "张伟", "13800000001", "江川市东城区人民路1号", "residential", "residential", "",
-     "dongcheng", "urban", "0.22", "8", "res_single", "none", "postpaid", "false", "2020-01-05",
-     "", ""],
-    ["C0002", "李娜", "13800000002", "江川市西城区解放路2号", "residential", "residential", "",
-     "xicheng", "urban", "0.22", "8", "res_single", "none", "prepaid", "true", "2021-03-01",
-     "", ""],
+# two customers by column name; a contract column not given here (one added later) is empty
+CUSTOMER_VALUES = [
+    {"customer_id": "C0001", "customer_name": "张伟", "phone": "13800000001",
+     "address": "江川市东城区人民路1号", "customer_type": "residential", "sector": "residential",
+     "region_code": "dongcheng", "urban_rural": "urban", "voltage_kv": "0.22",
+     "contract_capacity_kva": "8", "tariff_code": "res_single", "basic_charge_basis": "none",
+     "payment_mode": "postpaid", "has_pv": "false", "open_date": "2020-01-05"},
+    {"customer_id": "C0002", "customer_name": "李娜", "phone": "13800000002",
+     "address": "江川市西城区解放路2号", "customer_type": "residential", "sector": "residential",
+     "region_code": "xicheng", "urban_rural": "urban", "voltage_kv": "0.22",
+     "contract_capacity_kva": "8", "tariff_code": "res_single", "basic_charge_basis": "none",
+     "payment_mode": "prepaid", "has_pv": "true", "open_date": "2021-03-01"},
 ]
+CUSTOMER_ROWS = [[values.get(column, "") for column in RAW_TABLES["customers"].columns]
+                 for values in CUSTOMER_VALUES]
+WIDTH = len(RAW_TABLES["customers"].columns)
 
 
 def write_csv(path: Path, header: list[str], rows: list[list[str]], encoding: str = "utf-8",
@@ -139,13 +147,13 @@ def test_header_only_is_an_error_for_a_required_table_and_a_warning_otherwise(ra
 def test_truncated_last_line_is_an_error_with_its_line_and_row(raw_dir):
     path = write_csv(raw_dir / "customers.csv", list(RAW_TABLES["customers"].columns),
                      CUSTOMER_ROWS, final_newline=False)
-    # cut the file inside the last row's address: 4 fields of 18 remain
+    # cut the file inside the last row's address: 4 fields remain
     text = path.read_text(encoding="utf-8")
     path.write_text(text[: text.rindex("解放路")], encoding="utf-8")
     [error] = findings_for(preflight(raw_dir), "customers.csv")
     assert error.check == "complete_last_line" and error.severity == "error"
     assert (error.line, error.row) == (3, 2)
-    assert "4 of 18 fields" in error.message
+    assert f"4 of {WIDTH} fields" in error.message
 
 
 def test_complete_last_line_without_newline_is_fine(raw_dir):
@@ -192,13 +200,14 @@ def test_rows_with_the_wrong_field_count_in_a_rewritten_file_are_marked_not_cut_
         "byte_order_mark", "field_count", "warn")
     # the first defective row: line 3, data row 2; both rows are named with their counts
     assert (field_count.line, field_count.row) == (3, 2)
-    assert "2 row(s)" in field_count.message and "header's 18" in field_count.message
-    assert "data row 2: 20 fields" in field_count.message
+    assert "2 row(s)" in field_count.message and f"header's {WIDTH}" in field_count.message
+    assert f"data row 2: {WIDTH + 2} fields" in field_count.message
     assert "data row 4: 5 fields" in field_count.message
     rows = normalised_rows(report, raw_dir, tmp_path / "run_raw")
     # every data row keeps its row number; the marker column tells staging found/expected/column
     assert rows[0] == CUSTOMER_HEADER + ["_field_count"]
-    assert [row[-1] for row in rows[1:]] == ["", "20/18/close_reason", "", "5/18/sector"]
+    assert [row[-1] for row in rows[1:]] == ["", f"{WIDTH + 2}/{WIDTH}/close_reason", "",
+                                             f"5/{WIDTH}/sector"]
     assert rows[1][:-1] == CUSTOMER_ROWS[0] and rows[3][:-1] == CUSTOMER_ROWS[1]
 
 
@@ -220,7 +229,7 @@ def test_a_malformed_row_past_duckdbs_sample_is_found_without_showing_personal_d
     [raw_file] = [f for f in report.files if f.path.name == "customers.csv"]
     assert raw_file.needs_rewrite and raw_file.field_count_rows == 1
     written = normalised_rows(report, raw_dir, tmp_path / "run_raw")
-    assert len(written) == 25_002 and written[-1][-1] == "5/18/sector"
+    assert len(written) == 25_002 and written[-1][-1] == f"5/{WIDTH}/sector"
 
 
 def test_a_clean_file_is_not_parsed_row_by_row_nor_rewritten(raw_dir, tmp_path):
