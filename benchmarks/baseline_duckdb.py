@@ -57,7 +57,8 @@ RAW_COLUMNS: dict[str, list[tuple[str, str]]] = {
         ("customer_id", "text"), ("customer_type", "text"), ("sector", "text"),
         ("industry_code", "text"), ("region_code", "text"), ("urban_rural", "text"),
         ("voltage_kv", "double"), ("contract_capacity_kva", "double"), ("tariff_code", "text"),
-        ("basic_charge_basis", "text"), ("payment_mode", "text"), ("has_pv", "boolean"),
+        ("basic_charge_basis", "text"), ("contract_demand_kw", "double"), ("payment_mode", "text"),
+        ("has_pv", "boolean"),
         ("open_date", "date"), ("close_date", "date"), ("close_reason", "text"),
     ],
     "meter_readings": [
@@ -260,7 +261,7 @@ def step_sql(con: duckdb.DuckDBPyConnection, raw_dir: Path, seeds_dir: Path,
         *checked_table_sql(
             "customers", raw_relation(con, raw_dir, "customers"), keys=[["customer_id"]],
             required=["customer_id"], as_of=as_of,
-            nonnegative=("voltage_kv", "contract_capacity_kva"),
+            nonnegative=("voltage_kv", "contract_capacity_kva", "contract_demand_kw"),
             rules=[_code("customer_type", "customer_type"), _code("sector", "sector"),
                    _code("industry_code", "industry_code"), _code("urban_rural", "urban_rural"),
                    _code("basic_charge_basis", "basic_charge_basis"),
@@ -371,7 +372,10 @@ with blocked as (
         case when t.block1_limit_kwh_year > 0 then greatest(least(ytd_before + m.kwh_total, t.block2_limit_kwh_year)
             - greatest(ytd_before, t.block1_limit_kwh_year), 0) else 0 end as kwh_block2,
         case when t.block1_limit_kwh_year > 0 then greatest(ytd_before + m.kwh_total
-            - greatest(ytd_before, t.block2_limit_kwh_year), 0) else 0 end as kwh_block3
+            - greatest(ytd_before, t.block2_limit_kwh_year), 0) else 0 end as kwh_block3,
+        -- demand basis: the contract maximum demand, at least 40% of the capacity (that floor when empty)
+        greatest(coalesce(cast(c.contract_demand_kw as decimal(18, 4)), 0),
+                 cast(c.contract_capacity_kva as decimal(18, 4)) * 0.4) as billed_demand
     from customer_months as m
     join customers as c using (customer_id)
     join tariffs as t using (tariff_code)
@@ -394,8 +398,9 @@ charged as (
         {money('''case c.basic_charge_basis
             when 'capacity' then cast(c.contract_capacity_kva as decimal(18, 4))
                 * cast(t.basic_charge_per_kva_month as decimal(18, 6)) * m.active_days / m.days_in_month
-            when 'demand' then cast(coalesce(m.max_demand_kw, 0) as decimal(18, 4))
-                * cast(t.basic_charge_per_kw_month as decimal(18, 6)) * m.active_days / m.days_in_month
+            when 'demand' then cast(t.basic_charge_per_kw_month as decimal(18, 6)) * (m.billed_demand
+                + 2 * greatest(cast(coalesce(m.max_demand_kw, 0) as decimal(18, 4)) - 1.05 * m.billed_demand, 0))
+                * m.active_days / m.days_in_month
             else 0 end''')} as basic_charge,
         {money('m.kwh_total * cast(t.surcharge_per_kwh as decimal(18, 6))')} as surcharge,
         case

@@ -43,13 +43,29 @@
     end
 {%- endmacro %}
 
+{#- the contract maximum demand billed on the demand basis: the contract value, never below 40%
+    of the contract capacity (kVA read as kW); the floor itself when there is no contract value -#}
+{% macro billed_contract_demand(contract_demand_kw, contract_capacity_kva) -%}
+    greatest(coalesce(cast({{ contract_demand_kw }} as decimal(18, 4)), 0),
+             cast({{ contract_capacity_kva }} as decimal(18, 4)) * 0.4)
+{%- endmacro %}
+
+{#- a full month's demand-basis charge: the price times the billed contract demand, and the
+    month's recorded maximum above 105% of it at twice the price -#}
+{% macro demand_basic_charge_month(contract_demand_kw, contract_capacity_kva, max_demand_kw, rate_per_kw_month) -%}
+    {{ exact_rate(rate_per_kw_month) }} * ({{ billed_contract_demand(contract_demand_kw, contract_capacity_kva) }}
+        + 2 * greatest(cast(coalesce({{ max_demand_kw }}, 0) as decimal(18, 4))
+            - 1.05 * {{ billed_contract_demand(contract_demand_kw, contract_capacity_kva) }}, 0))
+{%- endmacro %}
+
 {#- basic charge before rounding, prorated by the days the account was active -#}
-{% macro prorated_basic_charge(basis, contract_capacity_kva, max_demand_kw, rate_per_kva_month,
+{% macro prorated_basic_charge(basis, contract_capacity_kva, contract_demand_kw, max_demand_kw, rate_per_kva_month,
                                rate_per_kw_month, active_days, days_in_month) -%}
     case {{ basis }}
         when 'capacity' then cast({{ contract_capacity_kva }} as decimal(18, 4)) * {{ exact_rate(rate_per_kva_month) }}
             * {{ active_days }} / {{ days_in_month }}
-        when 'demand' then cast(coalesce({{ max_demand_kw }}, 0) as decimal(18, 4)) * {{ exact_rate(rate_per_kw_month) }}
+        when 'demand' then {{ demand_basic_charge_month(contract_demand_kw, contract_capacity_kva, max_demand_kw,
+                                                        rate_per_kw_month) }}
             * {{ active_days }} / {{ days_in_month }}
         else 0
     end

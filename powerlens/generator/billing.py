@@ -98,8 +98,8 @@ def compute_bills(c: Customers, readings: Readings, period: Period, ref: Referen
                                ref.block_limit_e2[tariff, 0], ref.block_limit_e2[tariff, 1])
     block_e6 = block2 * ref.block_surcharge_e4[tariff, 0] + block3 * ref.block_surcharge_e4[tariff, 1]
     energy = div_half_up((kwh * ref.price_e4[tariff]).sum(axis=1) + block_e6, 10_000)
-    basic = basic_charge(c.basis[customer], c.capacity_kva[customer], max_demand, active_days, days_in_month,
-                         ref.basic_per_kva_e4[tariff], ref.basic_per_kw_e4[tariff])
+    basic = basic_charge(c.basis[customer], c.capacity_kva[customer], c.contract_demand[customer], max_demand,
+                         active_days, days_in_month, ref.basic_per_kva_e4[tariff], ref.basic_per_kw_e4[tariff])
     power_factor = monthly_power_factor(kwh_total, kvarh)
     standard = c.pf_standard[customer]
     pf_adjustment = div_half_up((basic + energy) * adjustment_pct(ref, standard, power_factor), 10_000)
@@ -133,9 +133,25 @@ def block_kwh(before: np.ndarray, kwh_total: np.ndarray, limit1: np.ndarray, lim
     return block2, block3
 
 
-def basic_charge(basis, capacity_kva, max_demand, active_days, days_in_month, per_kva_e4, per_kw_e4) -> np.ndarray:
+def billed_contract_demand(contract_demand, capacity_kva) -> np.ndarray:
+    """The contract maximum demand billed, centi-kW: the contract value, never below 40% of the
+    capacity (kVA read as kW); the floor itself where the contract has no value (-1)."""
+    return np.maximum(contract_demand, capacity_kva * 40)
+
+
+def demand_charge_month_e8(contract_demand, capacity_kva, max_demand, per_kw_e4) -> np.ndarray:
+    """A full month's demand-basis basic charge in 1e-8 yuan: the price times the billed contract
+    demand, plus the recorded maximum above 105% of it at twice the price."""
+    contract = billed_contract_demand(contract_demand, capacity_kva)
+    excess_e4 = np.maximum(max_demand * 100 - contract * 105, 0)  # 1e-4 kW
+    return contract * per_kw_e4 * 100 + 2 * excess_e4 * per_kw_e4
+
+
+def basic_charge(basis, capacity_kva, contract_demand, max_demand, active_days, days_in_month, per_kva_e4,
+                 per_kw_e4) -> np.ndarray:
     by_capacity = div_half_up(capacity_kva * per_kva_e4 * active_days, days_in_month * 100)
-    by_demand = div_half_up(max_demand * per_kw_e4 * active_days, days_in_month * 10_000)
+    by_demand = div_half_up(demand_charge_month_e8(contract_demand, capacity_kva, max_demand, per_kw_e4) * active_days,
+                            days_in_month * 1_000_000)
     return np.select([basis == 0, basis == 1], [by_capacity, by_demand], default=0)
 
 
@@ -157,8 +173,8 @@ def plant_errors(bills: Bills, c: Customers, kwh, block_e6, ref: Reference, rng,
                         div_half_up((bills.basic + bills.energy) * wrong_pct, 10_000))
     # wrong_basic_charge: the other basis, or the full month although the account was active part of it
     other_basis = np.where(c.basis[bills.customer] == 0, 1, 0)
-    basic_wrong = basic_charge(other_basis, c.capacity_kva[bills.customer], max_demand,
-                               np.where(active_days < days_in_month, days_in_month, active_days), days_in_month,
+    basic_wrong = basic_charge(other_basis, c.capacity_kva[bills.customer], c.contract_demand[bills.customer],
+                               max_demand, np.where(active_days < days_in_month, days_in_month, active_days), days_in_month,
                                ref.basic_per_kva_e4[tariff], ref.basic_per_kw_e4[tariff])
     candidates = np.stack([split_energy != bills.energy, (standard > 0) & (pf_wrong != bills.pf_adjustment),
                            (c.basis[bills.customer] < 2) & (basic_wrong != bills.basic)], axis=1)

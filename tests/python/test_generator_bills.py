@@ -102,8 +102,11 @@ def expected_bills(raw_dir: Path) -> dict[tuple[str, str], dict[str, Decimal | N
             basic = round_half_up(Decimal(customer["contract_capacity_kva"])
                                   * Decimal(tariff["basic_charge_per_kva_month"]) * active_days / days_in_month)
         elif basis == "demand":
-            basic = round_half_up(peak_demand[(customer_id, billing_month)]
-                                  * Decimal(tariff["basic_charge_per_kw_month"]) * active_days / days_in_month)
+            rate = Decimal(tariff["basic_charge_per_kw_month"])
+            floor = Decimal("0.4") * Decimal(customer["contract_capacity_kva"])
+            contract = max(Decimal(customer["contract_demand_kw"] or 0), floor)
+            excess = max(peak_demand[(customer_id, billing_month)] - Decimal("1.05") * contract, Decimal(0))
+            basic = round_half_up((contract * rate + excess * 2 * rate) * active_days / days_in_month)
         else:
             basic = Decimal("0.00")
         power_factor = None
@@ -234,3 +237,29 @@ def test_block_surcharges_occur_in_the_sample(bill_comparison, sample_raw_dir):
     assert len(over) >= 20
     assert any(customers[cid]["payment_mode"] == "prepaid" for cid in over)
     assert any(customers[cid]["tariff_code"] == "res_tou" for cid in over)
+
+
+def test_demand_basic_charge_worked_by_hand():
+    # lgi_10kv: 44 yuan/kW-month. 1,000 kVA, so the floor is 400 kW. A full 30-day month:
+    #  a) contract 500 kW, recorded 510 kW (<= 525 = 105%): 500 x 44 = 22,000.00
+    #  b) contract 500 kW, recorded 600 kW: 22,000 + (600 - 525) x 88 = 22,000 + 6,600 = 28,600.00
+    #  c) contract 300 kW is below the floor, billed 400 kW; recorded 430 kW (> 420): 17,600 +
+    #     10 x 88 = 18,480.00
+    #  d) no contract value (-1): the floor, 400 kW; recorded 100 kW: 17,600.00
+    #  e) as b) over 10 of 31 days (the proration of the time): 28,600 x 10 / 31 = 9,225.806.. -> 9,225.81
+    #  f) capacity basis, 1,000 kVA x 24 yuan = 24,000.00; g) no basic charge: 0
+    from powerlens.generator.billing import basic_charge
+    from powerlens.generator.reference import load_reference
+
+    ref = load_reference()
+    lgi = ref.tariff_index("lgi_10kv")
+    basis = np.array([1, 1, 1, 1, 1, 0, 2])
+    capacity = np.full(7, 1_000)
+    contract = np.array([500, 500, 300, -1, 500, -1, -1]) * 100  # centi-kW, -1 x 100 is still "none"
+    contract = np.where(contract < 0, -1, contract)
+    recorded = np.array([510, 600, 430, 100, 600, 600, 600]) * 100
+    active = np.array([30, 30, 30, 30, 10, 30, 30])
+    days = np.array([30, 30, 30, 30, 31, 30, 30])
+    got = basic_charge(basis, capacity, contract, recorded, active, days,
+                       np.full(7, ref.basic_per_kva_e4[lgi]), np.full(7, ref.basic_per_kw_e4[lgi]))
+    assert got.tolist() == [2_200_000, 2_860_000, 1_848_000, 1_760_000, 922_581, 2_400_000, 0]

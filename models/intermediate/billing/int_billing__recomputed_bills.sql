@@ -28,7 +28,8 @@ customers as (
         voltage_kv,
         contract_capacity_kva,
         tariff_code,
-        basic_charge_basis
+        basic_charge_basis,
+        contract_demand_kw
     from {{ ref('stg_cis__customers') }}
 ),
 
@@ -80,6 +81,10 @@ charged_months as (
         customers.tariff_code,
         customers.basic_charge_basis,
         customers.contract_capacity_kva,
+        customers.contract_demand_kw,
+        case when customers.basic_charge_basis = 'demand'
+            then {{ billed_contract_demand('customers.contract_demand_kw', 'customers.contract_capacity_kva') }}
+        end as billed_contract_demand_kw,
         customer_months.days_in_month,
         customer_months.active_days,
         customer_months.kwh_sharp,
@@ -106,7 +111,8 @@ charged_months as (
             ~ ' + customer_months.kwh_block3 * tariffs.block3_surcharge_per_kwh') }}
             as energy_charge,
         {{ round_money(prorated_basic_charge(
-            'customers.basic_charge_basis', 'customers.contract_capacity_kva', 'customer_months.max_demand_kw',
+            'customers.basic_charge_basis', 'customers.contract_capacity_kva', 'customers.contract_demand_kw',
+            'customer_months.max_demand_kw',
             'tariffs.basic_charge_per_kva_month', 'tariffs.basic_charge_per_kw_month',
             'customer_months.active_days', 'customer_months.days_in_month')) }} as basic_charge,
         {{ round_money('customer_months.kwh_total * tariffs.surcharge_per_kwh') }} as surcharge,

@@ -6,7 +6,8 @@
       peak_to_valley_shift      move the stated share of sharp and peak kWh to the valley:
                                 that kWh saves its period price minus the valley price;
       basic_charge_basis_switch bill the basic charge on the other basis (capacity <-> demand)
-                                when that would have cost less.
+                                when that would have cost less; the demand basis on a contract
+                                demand of the highest recorded demand (never below its floor).
     Knock-on changes of the power-factor adjustment (a percentage of basic + energy charge)
     are left out, so each saving is stated on its own. -#}
 {%- set shift_share = var('saving_peak_shift_share', 0.1) -%}
@@ -36,7 +37,10 @@ latest_month as (
 ),
 
 recent_bills as (
-    select recomputed_bills.*
+    select
+        recomputed_bills.*,
+        -- a customer moving to the demand basis would contract its highest recorded demand
+        max(recomputed_bills.max_demand_kw) over (partition by recomputed_bills.customer_id) as contract_demand_kw_if_switched
     from recomputed_bills
     cross join latest_month
     where recomputed_bills.billing_month
@@ -73,7 +77,7 @@ customer_year as (
         sum(recent_bills.basic_charge) as basic_charge_paid,
         sum({{ round_money(prorated_basic_charge(
             "case recent_bills.basic_charge_basis when 'capacity' then 'demand' when 'demand' then 'capacity' end",
-            'recent_bills.contract_capacity_kva', 'recent_bills.max_demand_kw',
+            'recent_bills.contract_capacity_kva', 'recent_bills.contract_demand_kw_if_switched', 'recent_bills.max_demand_kw',
             'tariffs.basic_charge_per_kva_month', 'tariffs.basic_charge_per_kw_month',
             'recent_bills.active_days', 'recent_bills.days_in_month')) }}) as basic_charge_other_basis
     from recent_bills
