@@ -141,38 +141,41 @@ def test_truncated_last_line_is_a_clear_error(base_raw, tmp_path):
     record("truncated last line (bills.csv)", "error (exit 2)", message)
 
 
+def damaged_run(base_raw: Path, tmp_path: Path, file_name: str, damage):
+    """`powerlens run` over a copy of the clean export with one file changed by damage(path)."""
+    raw = raw_copy(base_raw, tmp_path / "raw")
+    damage(raw / file_name)
+    return powerlens_run(raw, tmp_path / "wh", "--as-of", AS_OF)
+
+
 def test_binary_file_is_a_clear_error(base_raw, tmp_path):
     import gzip
 
-    raw = raw_copy(base_raw, tmp_path / "raw")
-    path = raw / "customers.csv"
-    path.write_bytes(gzip.compress(path.read_bytes()))
-    result = powerlens_run(raw, tmp_path / "wh", "--as-of", AS_OF)
+    result = damaged_run(base_raw, tmp_path, "customers.csv",
+                         lambda path: path.write_bytes(gzip.compress(path.read_bytes())))
     message = assert_clear_error(result, "customers.csv", "line 1", "a NUL byte",
                                  "not a text CSV export")
     record("binary file (customers.csv holds a gzip archive)", "error (exit 2)", message)
 
 
 def test_undeclared_utf16_is_a_clear_error(base_raw, tmp_path):
-    raw = raw_copy(base_raw, tmp_path / "raw")
-    path = raw / "surveys.csv"
-    path.write_bytes(path.read_text(encoding="utf-8").encode("utf-16"))
-    result = powerlens_run(raw, tmp_path / "wh", "--as-of", AS_OF)
+    result = damaged_run(base_raw, tmp_path, "surveys.csv", lambda path: path.write_bytes(
+        path.read_text(encoding="utf-8").encode("utf-16")))
     message = assert_clear_error(result, "surveys.csv", "line 1", "looks like UTF-16",
                                  "--encoding surveys=utf-16")
     record("UTF-16 CSV, encoding not declared (surveys.csv)", "error (exit 2)", message)
 
 
 def test_unclosed_quote_inside_the_file_is_a_clear_error_without_personal_data(base_raw, tmp_path):
-    raw = raw_copy(base_raw, tmp_path / "raw")
-    rows = read_rows(raw / "customers.csv")
-    name_column = rows[0].index("customer_name")
-    name = rows[5][name_column]
-    text = csv_text(rows)
-    line_start = text.index(rows[5][0] + ",")
-    position = text.index("," + name + ",", line_start) + 1
-    (raw / "customers.csv").write_text(text[:position] + '"' + text[position:], encoding="utf-8")
-    result = powerlens_run(raw, tmp_path / "wh", "--as-of", AS_OF)
+    rows = read_rows(base_raw / "customers.csv")
+    name = rows[5][rows[0].index("customer_name")]
+
+    def open_a_quote(path: Path) -> None:
+        text = csv_text(rows)
+        position = text.index("," + name + ",", text.index(rows[5][0] + ",")) + 1
+        path.write_text(text[:position] + '"' + text[position:], encoding="utf-8")
+
+    result = damaged_run(base_raw, tmp_path, "customers.csv", open_a_quote)
     message = assert_clear_error(result, "customers.csv", "line 6", "data row 5",
                                  "column customer_name", "unclosed quote")
     assert name not in result.stdout + result.stderr
