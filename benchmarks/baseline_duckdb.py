@@ -397,11 +397,11 @@ charged as (
             as energy_charge,
         {money('''case c.basic_charge_basis
             when 'capacity' then cast(c.contract_capacity_kva as decimal(18, 4))
-                * cast(t.basic_charge_per_kva_month as decimal(18, 6)) * m.active_days / m.days_in_month
+                * cast(t.basic_charge_per_kva_month as decimal(18, 6))
             when 'demand' then cast(t.basic_charge_per_kw_month as decimal(18, 6)) * (m.billed_demand
                 + 2 * greatest(cast(coalesce(m.max_demand_kw, 0) as decimal(18, 4)) - 1.05 * m.billed_demand, 0))
-                * m.active_days / m.days_in_month
-            else 0 end''')} as basic_charge,
+            else 0 end
+            * case when m.active_days = m.days_in_month then 1 else m.active_days / 30 end''')} as basic_charge,
         {money('m.kwh_total * cast(t.surcharge_per_kwh as decimal(18, 6))')} as surcharge,
         case
             when c.customer_type in ('large_industrial', 'general_commercial', 'ev_charging')

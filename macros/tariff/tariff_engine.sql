@@ -58,17 +58,18 @@
             - 1.05 * {{ billed_contract_demand(contract_demand_kw, contract_capacity_kva) }}, 0))
 {%- endmacro %}
 
-{#- basic charge before rounding, prorated by the days the account was active -#}
+{#- basic charge before rounding: the monthly charge in a full month; in a part month (the
+    account opens or closes in it) 1/30 of it per day of use (the opening and closing days
+    count whole), per the supply business rules -#}
 {% macro prorated_basic_charge(basis, contract_capacity_kva, contract_demand_kw, max_demand_kw, rate_per_kva_month,
                                rate_per_kw_month, active_days, days_in_month) -%}
     case {{ basis }}
         when 'capacity' then cast({{ contract_capacity_kva }} as decimal(18, 4)) * {{ exact_rate(rate_per_kva_month) }}
-            * {{ active_days }} / {{ days_in_month }}
         when 'demand' then {{ demand_basic_charge_month(contract_demand_kw, contract_capacity_kva, max_demand_kw,
                                                         rate_per_kw_month) }}
-            * {{ active_days }} / {{ days_in_month }}
         else 0
     end
+    * case when {{ active_days }} = {{ days_in_month }} then 1 else {{ active_days }} / 30 end
 {%- endmacro %}
 
 {#- kWh of a month that fall in the annual block between lower and upper (upper none: no end),

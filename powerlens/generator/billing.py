@@ -81,16 +81,18 @@ def compute_bills(c: Customers, readings: Readings, period: Period, ref: Referen
     kwh = np.stack([np.bincount(key, readings.kwh[:, p], minlength=size) for p in range(4)], axis=1)
     kwh = np.round(kwh).astype(np.int64)  # sums of integers held exactly in float64 (< 2**53)
     kvarh = np.round(np.bincount(key, readings.kvarh, minlength=size)).astype(np.int64)
-    active_days = np.bincount(key, minlength=size)
+    reading_days = np.bincount(key, minlength=size)
     max_demand = np.zeros(size, dtype=np.int64)
     np.maximum.at(max_demand, key, readings.max_demand)
 
-    billed = np.flatnonzero(active_days > 0)
+    billed = np.flatnonzero(reading_days > 0)  # every day of an open account has a reading
     customer, month = billed // months, billed % months
-    kwh, kvarh, active_days, max_demand = kwh[billed], kvarh[billed], active_days[billed], max_demand[billed]
+    kwh, kvarh, max_demand = kwh[billed], kvarh[billed], max_demand[billed]
     tariff = c.tariff[customer]
     month_starts = period.month_starts
     days_in_month = (month_starts[1:] - month_starts[:-1])[month]
+    active_days = days_of_use(c.open_day[customer], c.close_day[customer], month_starts[month],
+                              month_starts[month + 1] - 1)
 
     kwh_total = kwh.sum(axis=1)
     year = (period.start_month.astype(np.int64) + month) // 12
@@ -133,6 +135,13 @@ def block_kwh(before: np.ndarray, kwh_total: np.ndarray, limit1: np.ndarray, lim
     return block2, block3
 
 
+def days_of_use(open_day, close_day, first_day, last_day) -> np.ndarray:
+    """Days of the month the account was open: the opening and the closing day count whole
+    (a part day is a day); close_day -1 while active."""
+    end = np.where(close_day >= 0, np.minimum(close_day, last_day), last_day)
+    return end - np.maximum(open_day, first_day) + 1
+
+
 def billed_contract_demand(contract_demand, capacity_kva) -> np.ndarray:
     """The contract maximum demand billed, centi-kW: the contract value, never below 40% of the
     capacity (kVA read as kW); the floor itself where the contract has no value (-1)."""
@@ -149,9 +158,14 @@ def demand_charge_month_e8(contract_demand, capacity_kva, max_demand, per_kw_e4)
 
 def basic_charge(basis, capacity_kva, contract_demand, max_demand, active_days, days_in_month, per_kva_e4,
                  per_kw_e4) -> np.ndarray:
-    by_capacity = div_half_up(capacity_kva * per_kva_e4 * active_days, days_in_month * 100)
-    by_demand = div_half_up(demand_charge_month_e8(contract_demand, capacity_kva, max_demand, per_kw_e4) * active_days,
-                            days_in_month * 1_000_000)
+    """The basic charge in cents: a whole month's in a full month; in a part month (opening or
+    closing) 1/30 of it per day of use."""
+    full = active_days == days_in_month
+    days = np.where(full, 1, active_days)
+    per = np.where(full, 1, 30)
+    by_capacity = div_half_up(capacity_kva * per_kva_e4 * days, per * 100)
+    by_demand = div_half_up(demand_charge_month_e8(contract_demand, capacity_kva, max_demand, per_kw_e4) * days,
+                            per * 1_000_000)
     return np.select([basis == 0, basis == 1], [by_capacity, by_demand], default=0)
 
 

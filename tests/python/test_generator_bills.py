@@ -93,6 +93,8 @@ def expected_bills(raw_dir: Path) -> dict[tuple[str, str], dict[str, Decimal | N
         active_days = (min(last, closed) - max(first, opened)).days + 1
 
         kwh_total = sum(month[p] for p in PERIODS)
+        # the basic charge of a part month is 1/30 of the monthly charge per day of use
+        share = Decimal(1) if active_days == days_in_month else Decimal(active_days) / 30
         energy = sum(month[p] * Decimal(tariff[f"price_{p}"]) for p in PERIODS)
         if Decimal(tariff["block1_limit_kwh_year"]) > 0:
             energy += block_surcharge(year_to_date_before[(customer_id, billing_month)], kwh_total, tariff)
@@ -100,13 +102,13 @@ def expected_bills(raw_dir: Path) -> dict[tuple[str, str], dict[str, Decimal | N
         basis = customer["basic_charge_basis"]
         if basis == "capacity":
             basic = round_half_up(Decimal(customer["contract_capacity_kva"])
-                                  * Decimal(tariff["basic_charge_per_kva_month"]) * active_days / days_in_month)
+                                  * Decimal(tariff["basic_charge_per_kva_month"]) * share)
         elif basis == "demand":
             rate = Decimal(tariff["basic_charge_per_kw_month"])
             floor = Decimal("0.4") * Decimal(customer["contract_capacity_kva"])
             contract = max(Decimal(customer["contract_demand_kw"] or 0), floor)
             excess = max(peak_demand[(customer_id, billing_month)] - Decimal("1.05") * contract, Decimal(0))
-            basic = round_half_up((contract * rate + excess * 2 * rate) * active_days / days_in_month)
+            basic = round_half_up((contract * rate + excess * 2 * rate) * share)
         else:
             basic = Decimal("0.00")
         power_factor = None
@@ -246,7 +248,7 @@ def test_demand_basic_charge_worked_by_hand():
     #  c) contract 300 kW is below the floor, billed 400 kW; recorded 430 kW (> 420): 17,600 +
     #     10 x 88 = 18,480.00
     #  d) no contract value (-1): the floor, 400 kW; recorded 100 kW: 17,600.00
-    #  e) as b) over 10 of 31 days (the proration of the time): 28,600 x 10 / 31 = 9,225.806.. -> 9,225.81
+    #  e) as b) in a part month, 10 days of a 31-day month: 28,600 x 10 / 30 = 9,533.333.. -> 9,533.33
     #  f) capacity basis, 1,000 kVA x 24 yuan = 24,000.00; g) no basic charge: 0
     from powerlens.generator.billing import basic_charge
     from powerlens.generator.reference import load_reference
@@ -262,4 +264,40 @@ def test_demand_basic_charge_worked_by_hand():
     days = np.array([30, 30, 30, 30, 31, 30, 30])
     got = basic_charge(basis, capacity, contract, recorded, active, days,
                        np.full(7, ref.basic_per_kva_e4[lgi]), np.full(7, ref.basic_per_kw_e4[lgi]))
-    assert got.tolist() == [2_200_000, 2_860_000, 1_848_000, 1_760_000, 922_581, 2_400_000, 0]
+    assert got.tolist() == [2_200_000, 2_860_000, 1_848_000, 1_760_000, 953_333, 2_400_000, 0]
+
+
+def test_part_month_basic_charge_worked_by_hand():
+    # Capacity basis, 1,000 kVA x 24 yuan = 24,000 a month; a part month pays 1/30 of it (800)
+    # per day of use, the opening and the closing day counting whole. By hand:
+    #   opens 2025-01-01 (and stays): 31 of 31 days, a full month        24,000.00
+    #   opens 2025-01-15: 15th..31st = 17 days x 800                      13,600.00
+    #   opens 2025-01-31 (the last day): 1 day                               800.00
+    #   opened before, closes 2025-03-01 (the 1st): 1 day                    800.00
+    #   opened before, closes 2025-04-15: 15 days x 800                   12,000.00
+    #   opened before, closes 2025-02-28 (the last day): a full month     24,000.00
+    #   opens 2024-02-15 in a leap February: 15th..29th = 15 days         12,000.00
+    #   opens 2025-01-02: 30 days of 31, still a part month: 30 x 800     24,000.00
+    #   opens 2025-06-15, closes 2025-06-15: 1 day                           800.00
+    from powerlens.generator.billing import basic_charge, days_of_use
+    from powerlens.generator.reference import load_reference
+
+    def day(text):
+        return int(np.datetime64(text, "D").astype(np.int64))
+
+    cases = [("2025-01-01", None, "2025-01"), ("2025-01-15", None, "2025-01"), ("2025-01-31", None, "2025-01"),
+             ("2020-01-01", "2025-03-01", "2025-03"), ("2020-01-01", "2025-04-15", "2025-04"),
+             ("2020-01-01", "2025-02-28", "2025-02"), ("2024-02-15", None, "2024-02"),
+             ("2025-01-02", None, "2025-01"), ("2025-06-15", "2025-06-15", "2025-06")]
+    open_day = np.array([day(o) for o, _, _ in cases])
+    close_day = np.array([day(c) if c else -1 for _, c, _ in cases])
+    first = np.array([day(m + "-01") for _, _, m in cases])
+    last = np.array([int((np.datetime64(m, "M") + 1).astype("datetime64[D]").astype(np.int64)) - 1 for _, _, m in cases])
+    used = days_of_use(open_day, close_day, first, last)
+    assert used.tolist() == [31, 17, 1, 1, 15, 28, 15, 30, 1]
+    ref = load_reference()
+    lgi = ref.tariff_index("lgi_10kv")
+    n = len(cases)
+    got = basic_charge(np.zeros(n, dtype=np.int64), np.full(n, 1_000), np.full(n, -1), np.zeros(n, dtype=np.int64),
+                       used, last - first + 1, np.full(n, ref.basic_per_kva_e4[lgi]), np.full(n, ref.basic_per_kw_e4[lgi]))
+    assert got.tolist() == [2_400_000, 1_360_000, 80_000, 80_000, 1_200_000, 2_400_000, 1_200_000, 2_400_000, 80_000]
