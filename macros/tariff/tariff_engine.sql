@@ -81,3 +81,8 @@
         {%- else %} least({{ year_to_date_before }} + {{ kwh }}, {{ upper }}){% endif %}
         - greatest({{ year_to_date_before }}, {{ lower }}), 0) end
 {%- endmacro %}
+
+{#- 31 December of a date's year (late fees change rate for arrears carried into a new year) -#}
+{% macro year_end(date_expression) -%}
+    cast({{ dbt.dateadd('day', -1, dbt.dateadd('year', 1, dbt.date_trunc('year', date_expression))) }} as date)
+{%- endmacro %}

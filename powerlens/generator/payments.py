@@ -20,8 +20,10 @@ BUSINESS_MIX = (np.array([0.15, 0.33, 0.08, 0.03, 0.01, 0.12, 0.28]),
 # probability a bill is paid late / never paid, per payer habit (on time, late, lasting arrears)
 LATE_BY_PAYER = np.array([0.05, 0.55, 0.70])
 UNPAID_BY_PAYER = np.array([0.002, 0.02, 0.25])
-# daily late fee (违约金) in 1e-4 of the bill: 0.1% households and farms, 0.2% others
-LATE_FEE_E4 = {True: 10, False: 20}
+# daily late fee (违约金) in 1e-4 of the overdue amount (supply business rules): households 0.1%;
+# others 0.2% in the year the arrears fell due, 0.3% once carried into a later year; at least 1 yuan
+LATE_FEE_RESIDENTIAL_E4, LATE_FEE_CURRENT_YEAR_E4, LATE_FEE_LATER_YEAR_E4 = 10, 20, 30
+LATE_FEE_MINIMUM_CENTS = 100
 
 
 @dataclass
@@ -88,10 +90,12 @@ def bill_payments(c: Customers, bills: Bills, period: Period, rng) -> Payments:
     day = np.concatenate([final_day[single], first_day[firsts], final_day[seconds]])
     amount = np.concatenate([total[owed][single], first_amount[firsts], (total[owed] - first_amount)[seconds]])
 
+    # a bill settled after its due date carries the late fee, charged with the settling payment;
+    # each part of the bill accrues until the day it was paid
     paid_late = ~unpaid & late
-    household = np.isin(c.ctype[customer], (RES, AGR))
-    fee_rate = np.where(household, LATE_FEE_E4[True], LATE_FEE_E4[False])
-    fee = div_half_up(total[owed] * fee_rate * (final_day - due), 10_000)
+    residential = c.ctype[customer] == RES
+    first_part = np.where(split, first_amount, 0)
+    fee = late_fee_cents(due, residential, [(first_part, first_day), (total[owed] - first_part, final_day)])
     with_fee = paid_late & (fee > 0)
     bill_index = np.concatenate([bill_index, owed[with_fee]])
     day = np.concatenate([day, final_day[with_fee]])
@@ -105,6 +109,24 @@ def bill_payments(c: Customers, bills: Bills, period: Period, rng) -> Payments:
     paid_second = day * SECONDS_PER_DAY + seconds_of_day + (payment_type == 2)
     return Payments(customer=customer, bill=bill_index, paid_second=paid_second, amount=amount,
                     channel=channel, payment_type=payment_type)
+
+
+def overdue_rate_days_e4(due_day: np.ndarray, paid_day: np.ndarray, residential: np.ndarray) -> np.ndarray:
+    """Sum of the daily late-fee rates (1e-4 of the amount) over the days from the day after the
+    due date to the payment day, both included."""
+    year_end = ((due_day.astype("datetime64[D]").astype("datetime64[Y]") + 1).astype("datetime64[D]")
+                .astype(np.int64) - 1)
+    current_year = np.maximum(np.minimum(paid_day, year_end) - due_day, 0)
+    later_years = np.maximum(paid_day - np.maximum(due_day, year_end), 0)
+    return np.where(residential, LATE_FEE_RESIDENTIAL_E4 * np.maximum(paid_day - due_day, 0),
+                    LATE_FEE_CURRENT_YEAR_E4 * current_year + LATE_FEE_LATER_YEAR_E4 * later_years)
+
+
+def late_fee_cents(due_day: np.ndarray, residential: np.ndarray, parts) -> np.ndarray:
+    """The late fee of a bill in cents from its parts (amount in cents, day paid): accumulated daily
+    on the overdue amount, rounded half up to the cent once, at least 1 yuan when anything was late."""
+    accrued = sum(amount * overdue_rate_days_e4(due_day, day, residential) for amount, day in parts)
+    return np.where(accrued > 0, np.maximum(div_half_up(accrued, 10_000), LATE_FEE_MINIMUM_CENTS), 0)
 
 
 def topups(c: Customers, bills: Bills, period: Period, rng) -> Payments:

@@ -51,3 +51,24 @@ def test_every_issued_bill_is_audited_and_none_is_missing(audit_and_truth):
     # no missing or unexpected bills: the audit has exactly one row per issued bill
     assert audited_bills == issued_bills
     assert all(status == "mismatch" for _, status, _ in flagged)
+
+
+def test_late_fees_due_are_exactly_the_late_fees_charged(built_warehouse):
+    # the generator charges the late fee of docs/billing_rules.md section 6 when a late bill is
+    # settled; fct_bill_late_fees recomputes it independently from the bill payments
+    con = duckdb.connect(str(built_warehouse), read_only=True)
+    statuses = dict(con.execute("""
+        select late_fee_status, count(*) from marts.fct_bill_late_fees group by all""").fetchall())
+    cross_year = con.execute("""
+        select count(*) from marts.fct_bill_late_fees
+        where late_fee_status = 'charged' and customer_type <> 'residential'
+          and year(last_paid_date) > year(due_date)""").fetchone()[0]
+    minimum = con.execute("""
+        select count(*) from marts.fct_bill_late_fees where late_fee_status = 'charged' and late_fee_due = 1""").fetchone()[0]
+    bills = con.execute("select count(*) from marts.fct_bills").fetchone()[0]
+    con.close()
+    assert sum(statuses.values()) == bills
+    assert statuses.get("charged", 0) >= 100
+    assert statuses.get("not_charged", 0) == 0 and statuses.get("charged_differently", 0) == 0, statuses
+    assert cross_year >= 1, "no non-residential bill paid late across a year end in the sample"
+    assert minimum >= 1, "no late fee raised to the 1-yuan minimum in the sample"

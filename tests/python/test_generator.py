@@ -18,7 +18,8 @@ from conftest import REPO_ROOT, bin_path, run_command
 CONTRACT = {
     "customers": ["customer_id", "customer_name", "phone", "address", "customer_type", "sector", "industry_code",
                   "region_code", "urban_rural", "voltage_kv", "contract_capacity_kva", "tariff_code",
-                  "basic_charge_basis", "payment_mode", "has_pv", "open_date", "close_date", "close_reason"],
+                  "basic_charge_basis", "contract_demand_kw", "payment_mode", "has_pv", "open_date", "close_date",
+                  "close_reason"],
     "meter_readings": ["customer_id", "reading_date", "kwh_sharp", "kwh_peak", "kwh_flat", "kwh_valley", "kvarh",
                        "max_demand_kw"],
     "interval_readings": ["customer_id", "interval_start", "kw"],
@@ -38,6 +39,7 @@ TWO_DECIMALS = r"^-?\d+\.\d{2}$"
 FORMATS = {
     ("customers", "voltage_kv"): (r"^(0\.22|0\.4|10|35|110|220)$", False),
     ("customers", "contract_capacity_kva"): (r"^\d+$", False),
+    ("customers", "contract_demand_kw"): (r"^\d+\.00$", True),
     ("customers", "has_pv"): (r"^(true|false)$", False),
     ("customers", "open_date"): (DATE, False),
     ("customers", "close_date"): (DATE, True),

@@ -301,3 +301,36 @@ def test_part_month_basic_charge_worked_by_hand():
     got = basic_charge(np.zeros(n, dtype=np.int64), np.full(n, 1_000), np.full(n, -1), np.zeros(n, dtype=np.int64),
                        used, last - first + 1, np.full(n, ref.basic_per_kva_e4[lgi]), np.full(n, ref.basic_per_kw_e4[lgi]))
     assert got.tolist() == [2_400_000, 1_360_000, 80_000, 80_000, 1_200_000, 2_400_000, 1_200_000, 2_400_000, 80_000]
+
+
+def test_late_fees_worked_by_hand():
+    # Supply business rules: households 0.1% a day of the overdue amount; others 0.2% a day in
+    # the year the bill fell due and 0.3% from the next 1 January; from the day after the due
+    # date to the payment day; rounded to the cent once; at least 1 yuan. By hand:
+    #  a) household 200.00, due 2025-03-18, paid 03-28: 10 days x 0.1% x 200 = 2.00
+    #  b) household 50.00, 5 days: 0.25, raised to the minimum 1.00
+    #  c) commercial 1,000.00, due 2025-06-13, paid 06-20: 7 x 0.2% x 1,000 = 14.00
+    #  d) commercial 1,000.00, due 2024-12-13, paid 2025-01-10: 14-31 Dec = 18 days x 0.2% = 36.00,
+    #     1-10 Jan = 10 days x 0.3% = 30.00, 66.00
+    #  e) household 1,000.00, due 2024-12-18, paid 2025-01-07: 20 days x 0.1% = 20.00 (no year rule)
+    #  f) commercial 1,000.00 due 2025-06-13 in two parts: 400 on 06-15 (2 days: 1.60) and 600 on
+    #     06-23 (10 days: 12.00), 13.60
+    #  g) 400 on 06-10 (before the due date: nothing) and 600 on 06-16 (3 days): 3.60
+    #  h) paid on the due date: no fee
+    #  i) commercial 1,234.57, 3 days: 1,234.57 x 0.006 = 7.40742 -> 7.41
+    from powerlens.generator.payments import late_fee_cents
+
+    def day(text):
+        return int(np.datetime64(text, "D").astype(np.int64))
+
+    due = np.array([day(d) for d in ("2025-03-18", "2025-03-18", "2025-06-13", "2024-12-13", "2024-12-18",
+                                      "2025-06-13", "2025-06-13", "2025-06-13", "2025-06-13")])
+    residential = np.array([True, True, False, False, True, False, False, False, False])
+    first = (np.array([20_000, 5_000, 100_000, 100_000, 100_000, 40_000, 40_000, 100_000, 123_457]),
+             np.array([day(d) for d in ("2025-03-28", "2025-03-23", "2025-06-20", "2025-01-10", "2025-01-07",
+                                        "2025-06-15", "2025-06-10", "2025-06-13", "2025-06-16")]))
+    second = (np.array([0, 0, 0, 0, 0, 60_000, 60_000, 0, 0]),
+              np.array([day(d) for d in ("2025-03-28", "2025-03-23", "2025-06-20", "2025-01-10", "2025-01-07",
+                                         "2025-06-23", "2025-06-16", "2025-06-13", "2025-06-16")]))
+    got = late_fee_cents(due, residential, [first, second])
+    assert got.tolist() == [200, 100, 1_400, 6_600, 2_000, 1_360, 360, 0, 741]
