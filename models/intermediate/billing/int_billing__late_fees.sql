@@ -73,11 +73,11 @@ fees as (
         bills.due_date,
         customers.customer_type,
         customers.payment_mode,
-        bills.total_amount,
-        coalesce(bill_accruals.amount_paid, 0) as amount_paid,
-        coalesce(bill_accruals.late_paid_amount, 0) as late_paid_amount,
+        cast(bills.total_amount as decimal(18, 2)) as total_amount,
+        cast(coalesce(bill_accruals.amount_paid, 0) as decimal(18, 2)) as amount_paid,
+        cast(coalesce(bill_accruals.late_paid_amount, 0) as decimal(18, 2)) as late_paid_amount,
         bill_accruals.last_paid_date,
-        coalesce(bill_accruals.days_overdue, 0) as days_overdue,
+        cast(coalesce(bill_accruals.days_overdue, 0) as integer) as days_overdue,
         coalesce(bill_accruals.amount_paid, 0) >= bills.total_amount as is_settled,
         case
             when coalesce(bill_accruals.late_fee_accrued, 0) > 0
