@@ -95,6 +95,8 @@ SEED_TYPES = {
                 "block2_surcharge_per_kwh": "decimal(10,4)", "block3_surcharge_per_kwh": "decimal(10,4)"},
     "power_factor_adjustment": {"pf_standard": "decimal(4,2)", "power_factor": "decimal(4,2)",
                                 "adjustment_pct": "decimal(6,2)"},
+    "tou_periods": {"hour_of_day": "integer", "tou_period": "varchar", "season_months": "varchar",
+                    "off_season_period": "varchar"},
 }
 
 AGEING_BUCKETS = [("1_30", 30), ("31_60", 60), ("61_90", 90)]  # then over_90
@@ -375,10 +377,18 @@ with blocked as (
             - greatest(ytd_before, t.block2_limit_kwh_year), 0) else 0 end as kwh_block3,
         -- demand basis: the contract maximum demand, at least 40% of the capacity (that floor when empty)
         greatest(coalesce(cast(c.contract_demand_kw as decimal(18, 4)), 0),
-                 cast(c.contract_capacity_kva as decimal(18, 4)) * 0.4) as billed_demand
+                 cast(c.contract_capacity_kva as decimal(18, 4)) * 0.4) as billed_demand,
+        -- seasonal sharp hours: outside their months sharp kWh pay the price of the hours' period then
+        case when s.months is null or list_contains(string_split(s.months, ','), cast(month(m.usage_month) as varchar))
+            then t.price_sharp
+            else case s.off_season when 'peak' then t.price_peak when 'flat' then t.price_flat
+                 else t.price_valley end
+        end as price_sharp_in_month
     from customer_months as m
     join customers as c using (customer_id)
     join tariffs as t using (tariff_code)
+    cross join (select max(season_months) as months, max(off_season_period) as off_season
+                from tou_periods where tou_period = 'sharp') as s
 ),
 charged as (
     select
@@ -390,7 +400,7 @@ charged as (
         m.days_in_month,
         m.active_days,
         m.kwh_sharp, m.kwh_peak, m.kwh_flat, m.kwh_valley, m.kwh_total, m.kvarh, m.max_demand_kw,
-        {money('m.kwh_sharp * cast(t.price_sharp as decimal(18, 6)) + m.kwh_peak * cast(t.price_peak as decimal(18, 6))'
+        {money('m.kwh_sharp * cast(m.price_sharp_in_month as decimal(18, 6)) + m.kwh_peak * cast(t.price_peak as decimal(18, 6))'
                ' + m.kwh_flat * cast(t.price_flat as decimal(18, 6)) + m.kwh_valley * cast(t.price_valley as decimal(18, 6))'
                ' + m.kwh_block2 * cast(t.block2_surcharge_per_kwh as decimal(18, 6))'
                ' + m.kwh_block3 * cast(t.block3_surcharge_per_kwh as decimal(18, 6))')}

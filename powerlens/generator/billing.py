@@ -99,7 +99,8 @@ def compute_bills(c: Customers, readings: Readings, period: Period, ref: Referen
     block2, block3 = block_kwh(year_to_date_before(customer, year, kwh_total), kwh_total,
                                ref.block_limit_e2[tariff, 0], ref.block_limit_e2[tariff, 1])
     block_e6 = block2 * ref.block_surcharge_e4[tariff, 0] + block3 * ref.block_surcharge_e4[tariff, 1]
-    energy = div_half_up((kwh * ref.price_e4[tariff]).sum(axis=1) + block_e6, 10_000)
+    price = period_prices(ref, tariff, (period.start_month.astype(np.int64) + month) % 12)
+    energy = div_half_up((kwh * price).sum(axis=1) + block_e6, 10_000)
     basic = basic_charge(c.basis[customer], c.capacity_kva[customer], c.contract_demand[customer], max_demand,
                          active_days, days_in_month, ref.basic_per_kva_e4[tariff], ref.basic_per_kw_e4[tariff])
     power_factor = monthly_power_factor(kwh_total, kvarh)
@@ -113,9 +114,17 @@ def compute_bills(c: Customers, readings: Readings, period: Period, ref: Referen
                   kwh_total=kwh_total, power_factor=power_factor, basic=basic, energy=energy,
                   pf_adjustment=pf_adjustment, surcharge=surcharge,
                   error_kind=np.full(len(billed), -1, dtype=np.int64))
-    plant_errors(bills, c, kwh, block_e6, ref, rng, error_rate, tariff, standard, max_demand, active_days,
+    plant_errors(bills, c, kwh, price, block_e6, ref, rng, error_rate, tariff, standard, max_demand, active_days,
                  days_in_month)
     return bills
+
+
+def period_prices(ref: Reference, tariff: np.ndarray, calendar_month0: np.ndarray) -> np.ndarray:
+    """[bill, period] energy prices in 1e-4 yuan: the tariff's, except that sharp kWh of a month
+    without sharp hours (the seasonal TOU map) are priced as the period those hours are in then."""
+    price = ref.price_e4[tariff].copy()
+    price[:, 0] = price[np.arange(len(tariff)), ref.sharp_priced_as[calendar_month0]]
+    return price
 
 
 def year_to_date_before(customer: np.ndarray, year: np.ndarray, kwh_total: np.ndarray) -> np.ndarray:
@@ -169,15 +178,14 @@ def basic_charge(basis, capacity_kva, contract_demand, max_demand, active_days, 
     return np.select([basis == 0, basis == 1], [by_capacity, by_demand], default=0)
 
 
-def plant_errors(bills: Bills, c: Customers, kwh, block_e6, ref: Reference, rng, error_rate, tariff, standard,
-                 max_demand, active_days, days_in_month) -> None:
+def plant_errors(bills: Bills, c: Customers, kwh, price, block_e6, ref: Reference, rng, error_rate, tariff,
+                 standard, max_demand, active_days, days_in_month) -> None:
     """Corrupt one component of a known share of bills; total_amount follows the wrong component."""
     target = int(round(error_rate * len(bills.customer)))
     if target == 0:
         return
     # wrong_period_split: 30-70% of the peak kWh billed at the flat price
     moved = np.round(kwh[:, 1] * rng.uniform(0.3, 0.7, len(kwh))).astype(np.int64)
-    price = ref.price_e4[tariff]
     split_energy = div_half_up((kwh * price).sum(axis=1) + block_e6 - moved * (price[:, 1] - price[:, 2]), 10_000)
     # wrong_pf_adjustment: the adjustment with its sign flipped, or from a neighbouring standard
     wrong_standard = np.where(standard == 90, 85, np.where(standard == 85, 90, 85))

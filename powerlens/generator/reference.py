@@ -45,8 +45,11 @@ class Reference:
     block_surcharge_e4: np.ndarray
     # {standard in hundredths: int array[101] of adjustment percent in hundredths of a percent}
     pf_adjustment_e2: dict[int, np.ndarray]
-    # hour of day -> index into TOU_PERIODS
-    hour_period: np.ndarray
+    # [calendar month - 1, hour of day] -> index into TOU_PERIODS (the seasonal TOU map)
+    month_hour_period: np.ndarray
+    # [calendar month - 1]: the period sharp kWh are priced at (sharp in the sharp months, else the
+    # sharp hours' off-season period)
+    sharp_priced_as: np.ndarray
     region_codes: tuple[str, ...]
     region_is_urban: np.ndarray
     region_name_zh: tuple[str, ...]
@@ -71,10 +74,22 @@ def load_reference(seeds_dir: Path | str = DEFAULT_SEEDS_DIR) -> Reference:
         if (table == np.iinfo(np.int64).min).any():
             raise ValueError(f"power_factor_adjustment seed lacks rows for standard 0.{standard}")
         pf_table[standard] = table
-    periods = {int(row["hour_of_day"]): TOU_PERIODS.index(row["tou_period"])
-               for row in _read_csv(seeds_dir / "tou_periods.csv")}
-    if sorted(periods) != list(range(24)):
+    tou_rows = {int(row["hour_of_day"]): row for row in _read_csv(seeds_dir / "tou_periods.csv")}
+    if sorted(tou_rows) != list(range(24)):
         raise ValueError("tou_periods seed must cover hours 0-23 once each")
+    month_hour_period = np.empty((12, 24), dtype=np.int64)
+    for hour, row in tou_rows.items():
+        in_season = {int(m) for m in row["season_months"].split(",")}
+        for month in range(1, 13):
+            period = row["tou_period"] if month in in_season else row["off_season_period"]
+            month_hour_period[month - 1, hour] = TOU_PERIODS.index(period)
+    sharp_rows = [row for row in tou_rows.values() if row["tou_period"] == "sharp"]
+    off_season = {row["off_season_period"] for row in sharp_rows}
+    if len(off_season) > 1 or len({row["season_months"] for row in sharp_rows}) > 1:
+        raise ValueError("tou_periods seed: the sharp hours must share their months and off-season period")
+    sharp_months = {int(m) for row in sharp_rows for m in row["season_months"].split(",")}
+    off_season_index = TOU_PERIODS.index(off_season.pop()) if off_season else 0
+    sharp_priced_as = np.array([0 if m in sharp_months else off_season_index for m in range(1, 13)], dtype=np.int64)
     regions = _read_csv(seeds_dir / "regions.csv")
     code_sets: dict[str, list[str]] = {}
     for row in _read_csv(seeds_dir / "code_labels.csv"):
@@ -92,7 +107,8 @@ def load_reference(seeds_dir: Path | str = DEFAULT_SEEDS_DIR) -> Reference:
         block_surcharge_e4=np.array([[_scaled(r[f"block{b}_surcharge_per_kwh"], 4) for b in (2, 3)]
                                      for r in tariffs], dtype=np.int64),
         pf_adjustment_e2=pf_table,
-        hour_period=np.array([periods[h] for h in range(24)], dtype=np.int64),
+        month_hour_period=month_hour_period,
+        sharp_priced_as=sharp_priced_as,
         region_codes=tuple(r["region_code"] for r in regions),
         region_is_urban=np.array([r["urban_rural_default"] == "urban" for r in regions]),
         region_name_zh=tuple(r["region_name_zh"] for r in regions),

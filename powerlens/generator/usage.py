@@ -101,6 +101,12 @@ def daily_readings(c: Customers, period: Period, ref: Reference, rng: np.random.
     kwh = np.empty((len(rows), 4), dtype=np.int64)
     for p in range(4):
         kwh[:, p] = np.rint(centi_total * c.tou_share[customer, p] * (1 + SHARE_SHIFT[p] * shift))
+    # outside the sharp months the sharp hours belong to another period (the seasonal TOU map),
+    # and the meter registers their energy there
+    off_season = ref.sharp_priced_as[calendar_month(day_of_row) - 1]
+    moved = np.flatnonzero(off_season != 0)
+    kwh[moved, off_season[moved]] += kwh[moved, 0]
+    kwh[moved, 0] = 0
     kwh_total = kwh.sum(axis=1)
     energy_cap = (c.capacity_kva[customer] * 100 * 24 * MAX_MEAN_LOAD_OF_CAPACITY).astype(np.int64)
     over_cap = np.flatnonzero(kwh_total > energy_cap)
@@ -142,15 +148,17 @@ def interval_loads(c: Customers, readings: Readings, period: Period, ref: Refere
         return Intervals(empty, empty, empty)
     ctype = c.ctype[readings.customer[rows]]
     hour_of_quarter = np.arange(96) // 4
-    period_of_quarter = ref.hour_period[hour_of_quarter]
+    # (rows, 96): the period of each quarter hour on that day's month (the map is seasonal)
+    period_of_quarter = ref.month_hour_period[calendar_month(readings.day[rows]) - 1][:, hour_of_quarter]
     shape = np.where((ctype == LI)[:, None], HOURLY_SHAPE[LI][hour_of_quarter][None, :],
                      HOURLY_SHAPE[EV][hour_of_quarter][None, :])
     weights = shape * rng.lognormal(0, 0.12, (len(rows), 96))
     weight_sum = np.zeros((len(rows), 4))
     for p in range(4):
-        weight_sum[:, p] = weights[:, period_of_quarter == p].sum(axis=1)
-    energy = readings.kwh[rows][:, period_of_quarter] / 100  # kWh of the quarter's period
-    kw = energy * weights / np.maximum(weight_sum[:, period_of_quarter], 1e-12) / 0.25
+        weight_sum[:, p] = np.where(period_of_quarter == p, weights, 0).sum(axis=1)
+    row_index = np.arange(len(rows))[:, None]
+    energy = readings.kwh[rows][row_index, period_of_quarter] / 100  # kWh of the quarter's period
+    kw = energy * weights / np.maximum(weight_sum[row_index, period_of_quarter], 1e-12) / 0.25
     kw_centi = np.round(kw * 100).astype(np.int64)
     readings.max_demand[rows] = kw_centi.max(axis=1)
     start = (readings.day[rows][:, None] * 86_400 + np.arange(96)[None, :] * 900)

@@ -63,6 +63,10 @@ def expected_bills(raw_dir: Path) -> dict[tuple[str, str], dict[str, Decimal | N
     pf_table = {(row["pf_standard"], row["power_factor"]): Decimal(row["adjustment_pct"])
                 for row in read_rows(REPO_ROOT / "seeds" / "power_factor_adjustment.csv")}
     customers = {row["customer_id"]: row for row in read_rows(raw_dir / "customers.csv")}
+    # seasonal sharp hours: sharp kWh of other months are priced as those hours' off-season period
+    sharp_hours = [row for row in read_rows(REPO_ROOT / "seeds" / "tou_periods.csv") if row["tou_period"] == "sharp"]
+    sharp_months = {int(m) for row in sharp_hours for m in row["season_months"].split(",")}
+    sharp_off_season = sharp_hours[0]["off_season_period"]
     usage: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     peak_demand: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     for reading in read_rows(raw_dir / "meter_readings.csv"):
@@ -95,7 +99,8 @@ def expected_bills(raw_dir: Path) -> dict[tuple[str, str], dict[str, Decimal | N
         kwh_total = sum(month[p] for p in PERIODS)
         # the basic charge of a part month is 1/30 of the monthly charge per day of use
         share = Decimal(1) if active_days == days_in_month else Decimal(active_days) / 30
-        energy = sum(month[p] * Decimal(tariff[f"price_{p}"]) for p in PERIODS)
+        sharp_price_as = "sharp" if mon in sharp_months else sharp_off_season
+        energy = sum(month[p] * Decimal(tariff[f"price_{sharp_price_as if p == 'sharp' else p}"]) for p in PERIODS)
         if Decimal(tariff["block1_limit_kwh_year"]) > 0:
             energy += block_surcharge(year_to_date_before[(customer_id, billing_month)], kwh_total, tariff)
         energy = round_half_up(energy)
@@ -334,3 +339,29 @@ def test_late_fees_worked_by_hand():
                                          "2025-06-23", "2025-06-16", "2025-06-13", "2025-06-16")]))
     got = late_fee_cents(due, residential, [first, second])
     assert got.tolist() == [200, 100, 1_400, 6_600, 2_000, 1_360, 360, 0, 741]
+
+
+def test_seasonal_sharp_hours_worked_by_hand():
+    # seeds/tou_periods.csv: 19:00-21:00 are sharp in January, July, August and December and
+    # peak in the other months. lgi_10kv prices sharp 1.23, peak 1.02, flat 0.62, valley 0.25.
+    # 100 kWh in each period: July 123 + 102 + 62 + 25 = 312.00; April (sharp kWh, e.g. from a
+    # meter keeping its sharp register all year, priced at peak) 102 + 102 + 62 + 25 = 291.00
+    from powerlens.generator.billing import period_prices
+    from powerlens.generator.reference import load_reference
+
+    ref = load_reference()
+    lgi = ref.tariff_index("lgi_10kv")
+    assert [m + 1 for m in range(12) if ref.sharp_priced_as[m] == 0] == [1, 7, 8, 12]
+    price = period_prices(ref, np.array([lgi, lgi]), np.array([6, 3]))  # July, April (0-based months)
+    assert (np.full((2, 4), 100 * 100) * price).sum(axis=1).tolist() == [312_000_000, 291_000_000]
+    # and the meters follow the map: on 19:00-21:00 of an April day the interval loads are peak
+    assert ref.month_hour_period[3, 19] == 1 and ref.month_hour_period[6, 19] == 0
+
+
+def test_no_sharp_kwh_outside_the_sharp_months(sample_raw_dir):
+    import duckdb
+    con = duckdb.connect()
+    by_season = dict(con.execute(f"""
+        select month(reading_date::date) in (1, 7, 8, 12), sum(kwh_sharp::double)
+        from read_csv('{sample_raw_dir / "meter_readings.csv"}', all_varchar = true) group by all""").fetchall())
+    assert by_season[True] > 0 and by_season[False] == 0

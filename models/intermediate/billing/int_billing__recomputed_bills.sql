@@ -1,5 +1,10 @@
 {#- The tariff engine: every bill recomputed from the readings, the customer's tariff and the
     seeded power-factor table, by docs/billing_rules.md. One row per customer x billing month. -#}
+{%- set in_sharp_season -%}
+    (sharp_hours.sharp_season_months is null
+        or {{ dbt.position("',' || cast(extract(month from customer_months.usage_month) as varchar) || ','",
+                           "',' || sharp_hours.sharp_season_months || ','") }} > 0)
+{%- endset %}
 with customer_months as (
     select
         customer_id,
@@ -51,6 +56,15 @@ tariffs as (
     from {{ ref('tariffs') }}
 ),
 
+-- seasonal sharp hours: the months the sharp hours are sharp in, and their period in the others
+sharp_hours as (
+    select
+        max(season_months) as sharp_season_months,
+        max(off_season_period) as sharp_off_season_period
+    from {{ ref('tou_periods') }}
+    where tou_period = 'sharp'
+),
+
 power_factor_table as (
     select
         cast(pf_standard as decimal(4, 2)) as pf_standard,
@@ -65,12 +79,21 @@ blocked_months as (
         {{ annual_block_kwh('customer_months.kwh_year_to_date_before', 'customer_months.kwh_total',
                             'tariffs.block1_limit_kwh_year', 'tariffs.block2_limit_kwh_year') }} as kwh_block2,
         {{ annual_block_kwh('customer_months.kwh_year_to_date_before', 'customer_months.kwh_total',
-                            'tariffs.block2_limit_kwh_year') }} as kwh_block3
+                            'tariffs.block2_limit_kwh_year') }} as kwh_block3,
+        -- sharp kWh of a month outside the sharp season are priced as the period those hours are in then
+        case when {{ in_sharp_season }} then 'sharp' else sharp_hours.sharp_off_season_period end as sharp_priced_as,
+        case
+            when {{ in_sharp_season }} then tariffs.price_sharp
+            when sharp_hours.sharp_off_season_period = 'peak' then tariffs.price_peak
+            when sharp_hours.sharp_off_season_period = 'flat' then tariffs.price_flat
+            else tariffs.price_valley
+        end as price_sharp
     from customer_months
     inner join customers
         on customer_months.customer_id = customers.customer_id
     inner join tariffs
         on customers.tariff_code = tariffs.tariff_code
+    cross join sharp_hours
 ),
 
 charged_months as (
@@ -97,7 +120,8 @@ charged_months as (
         customer_months.kwh_year_to_date_before,
         customer_months.kwh_block2,
         customer_months.kwh_block3,
-        {{ round_money('customer_months.kwh_sharp * tariffs.price_sharp') }} as energy_charge_sharp,
+        customer_months.sharp_priced_as,
+        {{ round_money('customer_months.kwh_sharp * customer_months.price_sharp') }} as energy_charge_sharp,
         {{ round_money('customer_months.kwh_peak * tariffs.price_peak') }} as energy_charge_peak,
         {{ round_money('customer_months.kwh_flat * tariffs.price_flat') }} as energy_charge_flat,
         {{ round_money('customer_months.kwh_valley * tariffs.price_valley') }} as energy_charge_valley,
@@ -105,7 +129,7 @@ charged_months as (
                        ~ ' + customer_months.kwh_block3 * tariffs.block3_surcharge_per_kwh') }} as energy_charge_blocks,
         -- the bill rounds the exact sum once, so it can differ by a cent from the sum of the rounded periods
         {{ round_money(
-            'customer_months.kwh_sharp * tariffs.price_sharp + customer_months.kwh_peak * tariffs.price_peak'
+            'customer_months.kwh_sharp * customer_months.price_sharp + customer_months.kwh_peak * tariffs.price_peak'
             ~ ' + customer_months.kwh_flat * tariffs.price_flat + customer_months.kwh_valley * tariffs.price_valley'
             ~ ' + customer_months.kwh_block2 * tariffs.block2_surcharge_per_kwh'
             ~ ' + customer_months.kwh_block3 * tariffs.block3_surcharge_per_kwh') }}
