@@ -121,6 +121,7 @@ charged_months as (
         customer_months.kwh_block2,
         customer_months.kwh_block3,
         customer_months.sharp_priced_as,
+        customer_months.price_sharp as sharp_price_per_kwh,
         {{ round_money('customer_months.kwh_sharp * customer_months.price_sharp') }} as energy_charge_sharp,
         {{ round_money('customer_months.kwh_peak * tariffs.price_peak') }} as energy_charge_peak,
         {{ round_money('customer_months.kwh_flat * tariffs.price_flat') }} as energy_charge_flat,

@@ -27,7 +27,8 @@ with recomputed_bills as (
         pf_standard,
         basic_charge,
         pf_adjustment,
-        tariff_code
+        tariff_code,
+        sharp_price_per_kwh
     from {{ ref('int_billing__recomputed_bills') }}
 ),
 
@@ -50,7 +51,7 @@ recent_bills as (
 tariffs as (
     select
         tariff_code,
-        {{ exact_rate('price_sharp') }} - {{ exact_rate('price_valley') }} as sharp_to_valley_saving_per_kwh,
+        {{ exact_rate('price_valley') }} as price_valley,
         {{ exact_rate('price_peak') }} - {{ exact_rate('price_valley') }} as peak_to_valley_saving_per_kwh,
         basic_charge_per_kva_month,
         basic_charge_per_kw_month
@@ -70,7 +71,7 @@ customer_year as (
         sum(case when recent_bills.pf_adjustment > 0 then 1 else 0 end) as penalised_months,
         sum(recent_bills.kwh_sharp + recent_bills.kwh_peak) as on_peak_kwh,
         sum(recent_bills.kwh_total) as kwh_total,
-        sum(({{ shift_share }}) * (recent_bills.kwh_sharp * tariffs.sharp_to_valley_saving_per_kwh
+        sum(({{ shift_share }}) * (recent_bills.kwh_sharp * (recent_bills.sharp_price_per_kwh - tariffs.price_valley)
                                    + recent_bills.kwh_peak * tariffs.peak_to_valley_saving_per_kwh))
             as peak_shift_saving,
         max(recent_bills.max_demand_kw) as highest_demand_kw,
