@@ -187,7 +187,7 @@ def _check_csv(raw_file: RawFile, full_scan: bool = True) -> list[Finding]:
 
     try:
         header_line = _header_line(head, raw_file)
-    except UnicodeDecodeError:
+    except UnicodeError:
         # only reached without a full scan (a file that passed before): decode it again
         return findings + [_scan(raw_file).error or Finding(
             "error", "encoding", str(path), f"the header is not valid {raw_file.encoding}", line=1)]
@@ -351,37 +351,48 @@ def _scan_text(raw_file: RawFile) -> _Scan:
     """The scan for an encoding that is not ASCII-compatible (UTF-16, UTF-32): on decoded text.
     Such a file is always rewritten as UTF-8, so it is parsed row by row anyway."""
     scan = _Scan()
+    decoder = codecs.getincrementaldecoder(raw_file.encoding)(errors="strict")
     text_so_far = 0
     last = ""
-    try:
-        with raw_file.path.open("r", encoding=raw_file.encoding, errors="strict",
-                                newline="") as source:
-            while chunk := source.read(READ_CHUNK_BYTES // 4):
-                nul = chunk.find("\x00")
-                if nul >= 0:
-                    line = _text_line_of(raw_file, text_so_far + nul)
-                    scan.error = Finding(
-                        "error", "text_file", str(raw_file.path),
-                        "a NUL character: this is not a text CSV export in "
-                        f"{raw_file.encoding} (a binary or compressed file, or another "
-                        "encoding?)", line=line)
-                    return scan
-                scan.newlines += chunk.count("\n")
-                scan.commas += chunk.count(",")
-                scan.quotes = scan.quotes or '"' in chunk
-                if "\r" in chunk:
-                    scan.carriage_returns += chunk.count("\r")
-                    scan.crlfs += chunk.count("\r\n")
-                if last == "\r" and chunk.startswith("\n"):
-                    scan.crlfs += 1
-                text_so_far += len(chunk)
+    with raw_file.path.open("rb") as handle:
+        while True:
+            data = handle.read(READ_CHUNK_BYTES)
+            try:
+                chunk = decoder.decode(data, final=not data)
+            except UnicodeError as exc:  # UnicodeDecodeError, or UTF-16 without its BOM
+                start = getattr(exc, "start", 0)
+                before = data[:start].decode(raw_file.encoding, errors="ignore")
+                line = scan.newlines + scan.carriage_returns - scan.crlfs + 1 \
+                    + len(re.findall(r"\r\n|\r|\n", before))
+                reason = getattr(exc, "reason", str(exc))
+                scan.error = Finding("error", "encoding", str(raw_file.path),
+                                     f"bytes that are not valid {raw_file.encoding} ({reason}); "
+                                     "check the declared encoding", line=line,
+                                     row=line - 1 if line > 1 else None)
+                return scan
+            nul = chunk.find("\x00")
+            if nul >= 0:
+                line = _text_line_of(raw_file, text_so_far + nul)
+                scan.error = Finding(
+                    "error", "text_file", str(raw_file.path),
+                    f"a NUL character: this is not a text CSV export in {raw_file.encoding} (a "
+                    "binary or compressed file, or another encoding?)", line=line,
+                    row=line - 1 if line > 1 else None)
+                return scan
+            scan.newlines += chunk.count("\n")
+            scan.commas += chunk.count(",")
+            scan.quotes = scan.quotes or '"' in chunk
+            if "\r" in chunk:
+                scan.carriage_returns += chunk.count("\r")
+                scan.crlfs += chunk.count("\r\n")
+            if last == "\r" and chunk.startswith("\n"):
+                scan.crlfs += 1
+            text_so_far += len(chunk)
+            if chunk:
                 last = chunk[-1:]
                 scan.tail = (scan.tail + chunk)[-TAIL_BYTES:]
-    except UnicodeDecodeError as exc:
-        scan.error = Finding("error", "encoding", str(raw_file.path),
-                             f"bytes that are not valid {raw_file.encoding} at byte offset "
-                             f"{exc.start} of a read block; check the declared encoding")
-        return scan
+            if not data:
+                break
     scan.ends_with_newline = last in ("\n", "\r")
     return scan
 

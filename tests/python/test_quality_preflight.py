@@ -345,3 +345,18 @@ def test_a_decoding_error_in_a_personal_data_column_does_not_show_its_bytes(raw_
     [error] = findings_for(preflight(raw_dir), "customers.csv")
     assert error.column == "customer_name"
     assert "b'" not in error.message and "\\x" not in error.message
+
+
+@pytest.mark.parametrize("data, declared, line, reason", [
+    # UTF-16 without its byte-order mark, declared as plain utf-16
+    (lambda text: text.encode("utf-16-le"), "utf-16", 1, "does not start with BOM"),
+    # a lone byte at the end: the last row is cut inside a character
+    (lambda text: text.encode("utf-16") + b"\x00", "utf-16", 4, "truncated data"),
+])
+def test_undecodable_utf16_is_an_error_naming_its_line(raw_dir, data, declared, line, reason):
+    path = write_csv(raw_dir / "customers.csv", CUSTOMER_HEADER, CUSTOMER_ROWS)
+    path.write_bytes(data(path.read_text(encoding="utf-8")))
+    [error] = findings_for(preflight(raw_dir, parse_encodings([f"customers={declared}"])),
+                           "customers.csv")
+    assert (error.severity, error.check, error.line) == ("error", "encoding", line)
+    assert reason in error.message and "check the declared encoding" in error.message
