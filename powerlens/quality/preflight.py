@@ -209,10 +209,11 @@ def _check_csv(raw_file: RawFile, full_scan: bool = True) -> list[Finding]:
             findings.append(truncation)
             return findings
     width = len(raw_file.header)
-    # Every line of a file without quotes, blank lines or CRs has width - 1 commas; only a file
-    # that breaks that (or needs a rewrite anyway) is parsed row by row here.
-    exact = scan.quotes or scan.line_endings in ("cr", "mixed") or raw_file.needs_rewrite \
-        or scan.commas != (width - 1) * scan.lines
+    # Every line of a file without blank lines, CRs or quoted commas and line breaks has width - 1
+    # commas, and its quotes pair up (a fully quoted export too); only a file that breaks that
+    # (or needs a rewrite anyway) is parsed row by row here.
+    exact = scan.quotes % 2 == 1 or scan.line_endings in ("cr", "mixed") \
+        or raw_file.needs_rewrite or scan.commas != (width - 1) * scan.lines
     if not exact:
         if scan.lines <= 1 or _only_blank_after_header(path, head):
             return findings + [_no_rows(raw_file)]
@@ -285,7 +286,7 @@ class _Scan:
     carriage_returns: int = 0
     crlfs: int = 0
     commas: int = 0
-    quotes: bool = False
+    quotes: int = 0
     ends_with_newline: bool = False
     first_cr: int = -1
     # the end of the text (the last line, for the truncation check)
@@ -327,7 +328,8 @@ def _scan(raw_file: RawFile) -> _Scan:
                 return scan
             scan.newlines += chunk.count(b"\n")
             scan.commas += chunk.count(b",")
-            scan.quotes = scan.quotes or b'"' in chunk
+            if b'"' in chunk:
+                scan.quotes += chunk.count(b'"')
             if b"\r" in chunk:
                 if scan.first_cr < 0:
                     scan.first_cr = offset + chunk.index(b"\r")
@@ -381,7 +383,7 @@ def _scan_text(raw_file: RawFile) -> _Scan:
                 return scan
             scan.newlines += chunk.count("\n")
             scan.commas += chunk.count(",")
-            scan.quotes = scan.quotes or '"' in chunk
+            scan.quotes += chunk.count('"')
             if "\r" in chunk:
                 scan.carriage_returns += chunk.count("\r")
                 scan.crlfs += chunk.count("\r\n")

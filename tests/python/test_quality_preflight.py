@@ -360,3 +360,27 @@ def test_undecodable_utf16_is_an_error_naming_its_line(raw_dir, data, declared, 
                            "customers.csv")
     assert (error.severity, error.check, error.line) == ("error", "encoding", line)
     assert reason in error.message and "check the declared encoding" in error.message
+
+
+def fully_quoted(rows: list[list[str]]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL).writerows(rows)
+    return buffer.getvalue()
+
+
+def test_a_fully_quoted_clean_file_is_read_as_it_is(raw_dir, tmp_path):
+    (raw_dir / "customers.csv").write_text(fully_quoted([CUSTOMER_HEADER, *CUSTOMER_ROWS]),
+                                           encoding="utf-8")
+    report = preflight(raw_dir)
+    assert findings_for(report, "customers.csv") == []
+    normalise(report, raw_dir, tmp_path / "run_raw")
+    assert (tmp_path / "run_raw" / "customers.csv").is_symlink()
+
+
+def test_a_lost_closing_quote_in_a_fully_quoted_file_is_found(raw_dir):
+    """The quotes no longer pair up, so the file is parsed row by row: the row the quote broke
+    is found with its field count (rejected by staging), not left to DuckDB."""
+    text = fully_quoted([CUSTOMER_HEADER, *CUSTOMER_ROWS, ["C0003", *CUSTOMER_ROWS[1][1:]]])
+    (raw_dir / "customers.csv").write_text(text.replace('"李娜",', '"李娜,', 1), encoding="utf-8")
+    [finding] = findings_for(preflight(raw_dir), "customers.csv")
+    assert (finding.check, finding.line, finding.row) == ("field_count", 3, 2)
