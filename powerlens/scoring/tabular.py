@@ -38,12 +38,41 @@ DAYS_PER_MONTH = 365.25 / 12
 MAX_PAIRED_DATE_COLUMNS = 6
 # a category level seen in fewer rows is pooled with the other rare levels by the models
 RARE_LEVEL_ROWS = 20
+# personal data named by its column: a name, phone, e-mail or address is never a feature, however
+# few values it repeats (a small code list called "plan_name" has at most this many values)
+PII_NAME = re.compile(r"(^|[_\s-])(name|names|phone|phones|mobile|tel|telephone|email|e-?mail|"
+                      r"address|addr|street)$|姓名|名字|电话|手机|地址|邮箱|身份证", re.IGNORECASE)
+MAX_NAMED_CODE_LEVELS = 20
+# a text column with more distinct values than this share of its rows is an identifier or free
+# text, and so is one whose rows mostly sit in levels too rare to learn (seen in fewer than
+# RARE_LEVEL_ROWS rows; the models pool them into one level anyway): names that repeat a few
+# times in a million rows. Small code lists (at most MAX_NAMED_CODE_LEVELS) are never judged rare.
+NEAR_UNIQUE_SHARE = 0.5
+# a number column of whole numbers of one length (at least 7 digits) whose values are nearly all
+# different is a phone number, account or meter number, not a quantity
+CODE_NUMBER_DIGITS = 7
+CODE_NUMBER_DISTINCT_SHARE = 0.9
+# the expensive checks (number clean-up, date parsing) decide a column's kind on at most this
+# many of its values; only a column that turns out numeric or a date is converted in full
+KIND_SAMPLE_ROWS = 20_000
+# the leak check measures each column's own AUC on at most this many rows
+LEAK_CHECK_ROWS = 200_000
 MONTHS_FROM_REFERENCE = "__months_from_reference"
 MONTH_OF_YEAR = "__month_of_year"
 
 
 class InputError(ValueError):
-    """A problem with the caller's file or arguments, reported as one line."""
+    """A problem with the caller's file or arguments, reported as one line. The message names
+    the file, the column or the option, never a value from a data row (they may be personal)."""
+
+
+class NoUsableFeatures(InputError):
+    """Every column but the label was dropped: there is nothing to learn from."""
+
+
+# what each kind of dropped column is called in dropped_columns; the first three get a warning
+IDENTIFIER_REASONS = ("identifier", "identifier-like number", "identifier or free text",
+                      "personal data")
 
 
 @dataclass
@@ -118,13 +147,19 @@ def parse_label(values: pd.Series, column: str) -> tuple[pd.Series, str]:
         counts = present.value_counts()
         positive = sorted(distinct, key=lambda v: (counts[v], v))[0]
         return values.str.lower().map(lambda v: np.nan if pd.isna(v) else float(v == positive)), positive
-    shown = ", ".join(sorted(distinct)[:6])
-    raise InputError(f"label column {column!r} must have two classes, found {len(distinct)}: {shown}")
+    # the values are not shown: a wrong --label may well name a column of customers' names
+    raise InputError(f"label column {column!r} must have two classes, found {len(distinct)} "
+                     "distinct values; pass the column that says whether the customer churned")
 
 
 def _as_number(values: pd.Series) -> pd.Series:
-    stripped = values.str.replace(r"[,\s¥$€%]|yuan|元|kwh|kva", "", regex=True, case=False)
-    return pd.to_numeric(stripped, errors="coerce")
+    # plain numbers parse in C; only the rest (separators, currency, units) go through the regex
+    numbers = pd.to_numeric(values, errors="coerce").astype(float)
+    failed = values.notna() & numbers.isna()
+    if failed.any():
+        stripped = values[failed].str.replace(r"(?i)[,\s¥$€%]|yuan|元|kwh|kva", "", regex=True)
+        numbers[failed] = pd.to_numeric(stripped, errors="coerce").astype(float)
+    return numbers
 
 
 def _as_dates(values: pd.Series) -> pd.Series:
@@ -141,33 +176,74 @@ def _looks_like_dates(values: pd.Series) -> bool:
     return year_first.mean() >= PARSE_SHARE and _as_dates(values).notna().mean() >= PARSE_SHARE
 
 
+def _looks_like_code_numbers(present: pd.Series) -> bool:
+    """Whole numbers of one length, 7 digits or more, nearly all different: phone, account or
+    meter numbers (a quantity's values spread over several lengths, or repeat)."""
+    digits = present.str.fullmatch(r"\+?\d{%d,}" % CODE_NUMBER_DIGITS)
+    if digits.mean() < PARSE_SHARE:
+        return False
+    lengths = present.str.len().value_counts(normalize=True)
+    return (lengths.iloc[0] >= PARSE_SHARE
+            and present.nunique() >= CODE_NUMBER_DISTINCT_SHARE * len(present))
+
+
+def _mostly_rare(lowered: pd.Series) -> bool:
+    counts = lowered.value_counts()
+    return (len(counts) > MAX_NAMED_CODE_LEVELS
+            and counts[counts < RARE_LEVEL_ROWS].sum() > NEAR_UNIQUE_SHARE * len(lowered))
+
+
+def _kind_sample(present: pd.Series) -> pd.Series:
+    if len(present) <= KIND_SAMPLE_ROWS:
+        return present
+    return present.sample(KIND_SAMPLE_ROWS, random_state=0)
+
+
 def type_column(name: str, values: pd.Series, is_unique_hint: bool) -> tuple[str, pd.Series | None, str]:
     """(kind, converted values, reason) with kind numeric, date, categorical or dropped.
 
     A date column comes back as parsed timestamps (NaT where missing or unparseable); turning it
-    into features needs the reference date, which depends on every date column of the table."""
+    into features needs the reference date, which depends on every date column of the table.
+    A dropped column's reason starts with one of IDENTIFIER_REASONS when it was dropped as an
+    identifier, free text or personal data (those are warned about)."""
     present = values.dropna()
     if present.empty:
         return "dropped", None, "no values"
     if present.nunique() == 1:
         return "dropped", None, "one value only"
     lowered = present.str.lower()
-    if set(lowered.unique()) <= BOOLEAN_TOKENS:
+    distinct = lowered.nunique()
+    personal = PII_NAME.search(name) is not None and distinct > MAX_NAMED_CODE_LEVELS
+    if distinct <= len(BOOLEAN_TOKENS) and set(lowered.unique()) <= BOOLEAN_TOKENS:
         truthy = values.str.lower().isin(TRUE_TOKENS)
         return "numeric", truthy.astype(float).where(values.notna()), "boolean"
-    numbers = _as_number(present)
-    if numbers.notna().mean() >= PARSE_SHARE:
+    sample = _kind_sample(present)
+    if _as_number(sample).notna().mean() >= PARSE_SHARE:
         if ID_NAME.search(name) and is_unique_hint:
             return "dropped", None, "identifier"
+        if _looks_like_code_numbers(present):
+            return "dropped", None, ("identifier-like number (whole numbers of one length, "
+                                     "nearly all different: a phone, account or meter number)")
+        if personal:
+            return "dropped", None, "personal data (a name, phone or address by its column name)"
         return "numeric", _as_number(values), "number"
-    if _looks_like_dates(present):
+    if _looks_like_dates(sample):
         return "date", _as_dates(values), "date"
-    if is_unique_hint or present.nunique() > max(50, 0.5 * len(present)):
+    if is_unique_hint or distinct > NEAR_UNIQUE_SHARE * len(present):
         return "dropped", None, "identifier or free text (too many distinct values)"
+    if _mostly_rare(lowered):
+        return "dropped", None, ("identifier or free text (most rows hold values seen fewer than "
+                                 f"{RARE_LEVEL_ROWS} times)")
+    if personal:
+        return "dropped", None, "personal data (a name, phone or address by its column name)"
     return "categorical", lowered.reindex(values.index).astype(object), "category"
 
 
 def _single_column_auc(values: pd.Series, labels: np.ndarray, kind: str) -> float:
+    if len(values) > LEAK_CHECK_ROWS:
+        # an AUC of 0.99 shows as clearly in 200,000 rows as in millions
+        keep = np.random.default_rng(0).choice(len(values), LEAK_CHECK_ROWS, replace=False)
+        values, labels = values.iloc[keep], labels[keep]
     if kind == "categorical":
         filled = values.fillna("(missing)")
         rates = pd.Series(labels, index=values.index).groupby(filled).mean()
@@ -214,8 +290,8 @@ def months_from_reference(dates: pd.Series, reference: pd.Timestamp) -> pd.Serie
 def month_of_year(dates: pd.Series) -> pd.Series:
     """The calendar month "1".."12" as a category (renewals and moves cluster in some months,
     and January is next to December only as a category, not as a number); NaN where missing."""
-    return dates.dt.month.map(lambda month: np.nan if pd.isna(month) else str(int(month))
-                              ).astype(object)
+    months = dates.dt.month
+    return months.astype("Int64").astype(str).where(months.notna()).astype(object)
 
 
 def derive_date_features(dates: dict[str, pd.Series], reference: pd.Timestamp
@@ -278,6 +354,10 @@ def prepare_table(frame: pd.DataFrame, label: str, id_column: str | None = None,
         kind, values, reason = type_column(name, rows[name], unique)
         if kind == "dropped":
             prepared.dropped[name] = reason
+            if reason.startswith(IDENTIFIER_REASONS):
+                # the column's name and the reason; never one of its values
+                prepared.warnings.append(f"column {name!r} dropped, not used as a feature: "
+                                         f"{reason}")
         elif kind == "date":
             dates[name] = values
         else:
@@ -305,6 +385,7 @@ def prepare_table(frame: pd.DataFrame, label: str, id_column: str | None = None,
     prepared.categorical_levels = {name: _level_counts(prepared.features[name])
                                    for name in prepared.categorical}
     if not prepared.numeric and not prepared.categorical:
-        raise InputError("no usable feature columns left after dropping: "
-                         + ", ".join(f"{k} ({v})" for k, v in prepared.dropped.items()))
+        raise NoUsableFeatures("no usable feature column left: every column but the label was "
+                               "dropped: " + "; ".join(f"{k!r} ({v})"
+                                                        for k, v in prepared.dropped.items()))
     return prepared

@@ -131,12 +131,18 @@ def test_bad_input_is_one_line_and_exit_code_2(tmp_path, case, expected):
         path = write(tmp_path, f"{case}.csv", files[case])
     extra = {"bad_threshold": ["--threshold", "2"],
              "bad_reference_date": ["--reference-date", "15.07.2024"]}.get(case, [])
-    result = churn_eval(path, "--label", "left", *extra)
+    result = churn_eval(path, "--label", "left", *extra, "--quiet")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert expected in result.stderr
     assert result.stdout == ""
+    # without --quiet the progress lines come first and the error is the last line
+    loud = churn_eval(path, "--label", "left", *extra)
+    assert loud.returncode == 2
+    lines = loud.stderr.strip().splitlines()
+    assert lines[-1] == result.stderr.strip()
+    assert all(line.startswith("churn-eval: [") for line in lines[:-1])
 
 
 def test_a_column_that_gives_the_answer_away_is_flagged(tmp_path):
