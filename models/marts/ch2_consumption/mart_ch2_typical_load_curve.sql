@@ -1,6 +1,8 @@
 {#- The typical daily load curve (96 quarter-hours) per customer type, from interval meters.
     Each customer's curve is its mean load per quarter-hour over all its days; the type's curve
-    is the mean of its customers' curves, so one large customer does not stand for the type. -#}
+    is the mean of its customers' curves, so one large customer does not stand for the type. The
+    curve spans the whole year while some hours change period with the season (sharp only in the
+    sharp months), so each hour carries its period in season and out of it. -#}
 with interval_readings as (
     select
         customer_id,
@@ -27,7 +29,11 @@ customers as (
 ),
 
 tou_periods as (
-    select cast(hour_of_day as integer) as hour_of_day, tou_period
+    select
+        cast(hour_of_day as integer) as hour_of_day,
+        tou_period,
+        season_months as tou_period_months,
+        off_season_period as tou_period_off_season
     from {{ ref('tou_periods') }}
 ),
 
@@ -50,6 +56,8 @@ final as (
         type_curves.quarter_hour_of_day,
         type_curves.hour_of_day,
         tou_periods.tou_period,
+        tou_periods.tou_period_months,
+        tou_periods.tou_period_off_season,
         type_curves.customers_with_interval_data,
         type_curves.mean_load_kw,
         type_curves.mean_load_kw
@@ -61,6 +69,6 @@ final as (
 )
 
 select
-    customer_type, quarter_hour_of_day, hour_of_day, tou_period,
-    customers_with_interval_data, mean_load_kw, load_share_of_daily_peak
+    customer_type, quarter_hour_of_day, hour_of_day, tou_period, tou_period_months,
+    tou_period_off_season, customers_with_interval_data, mean_load_kw, load_share_of_daily_peak
 from final
