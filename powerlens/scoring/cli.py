@@ -46,7 +46,7 @@ def register(subparsers) -> None:
                         help="date the durations are measured against, usually the snapshot "
                              "date of the table (default: the latest date in the table)")
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
-                        help="folds fitted at once on a large table (over 37,500 rows; "
+                        help="fits run at once on a large table (over 30,000 labelled rows; "
                              "default: 2, or 1 on a one-core machine)")
     parser.add_argument("--quiet", action="store_true",
                         help="no progress lines on stderr (warnings and errors still)")

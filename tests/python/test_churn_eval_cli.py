@@ -110,6 +110,7 @@ def balanced_rows(count: int, positives: int) -> list[str]:
     ("binary", "not a text CSV"),
     ("bad_threshold", "--threshold"),
     ("bad_reference_date", "--reference-date must be YYYY-MM-DD, got '15.07.2024'"),
+    ("bad_jobs", "--jobs must be at least 1, got 0"),
 ])
 def test_bad_input_is_one_line_and_exit_code_2(tmp_path, case, expected):
     header = "id,x,left"
@@ -121,6 +122,7 @@ def test_bad_input_is_one_line_and_exit_code_2(tmp_path, case, expected):
         "empty_file": "",
         "bad_threshold": "\n".join([header] + balanced_rows(60, 20)),
         "bad_reference_date": "\n".join([header] + balanced_rows(60, 20)),
+        "bad_jobs": "\n".join([header] + balanced_rows(60, 20)),
     }
     if case == "missing_file":
         path = str(tmp_path / "nope.csv")
@@ -130,7 +132,8 @@ def test_bad_input_is_one_line_and_exit_code_2(tmp_path, case, expected):
     else:
         path = write(tmp_path, f"{case}.csv", files[case])
     extra = {"bad_threshold": ["--threshold", "2"],
-             "bad_reference_date": ["--reference-date", "15.07.2024"]}.get(case, [])
+             "bad_reference_date": ["--reference-date", "15.07.2024"],
+             "bad_jobs": ["--jobs", "0"]}.get(case, [])
     result = churn_eval(path, "--label", "left", *extra, "--quiet")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
