@@ -44,10 +44,37 @@ def register(subparsers) -> None:
                         help="show a traceback on an unexpected internal error")
     parser.set_defaults(func=run_command)
 
+    retry = subparsers.add_parser(
+        "publish", help="publish the build a run kept when the warehouse was busy (exit 6)",
+        description="A run whose publish found the published file locked by a read-write "
+                    "connection stops with exit 6 and keeps its build. Once that reader has "
+                    "gone, this publishes the kept build, if no other run has published since.")
+    retry.add_argument("--warehouse", type=Path, default=Path("warehouse"),
+                       help="folder of the published warehouse (default: warehouse)")
+    retry.set_defaults(func=publish_command)
+
+
+def publish_command(args: argparse.Namespace) -> int:
+    from powerlens.pipeline.run import RunFailed, retry_publish
+    from powerlens.pipeline.scrub import scrub
+
+    try:
+        outcome = retry_publish(args.warehouse, say=lambda line: print(line, flush=True))
+    except RunFailed as failure:
+        print(f"powerlens publish: {failure}", file=sys.stderr)
+        return failure.exit_code
+    except Exception as exc:  # an internal fault: one clear line
+        print(f"powerlens publish: internal error: {type(exc).__name__}: {scrub(str(exc))}",
+              file=sys.stderr)
+        return 1
+    print(f"powerlens publish: published run {outcome.run_id} as {args.warehouse / 'current'}")
+    return 0
+
 
 def run_command(args: argparse.Namespace) -> int:
     # imported here so `powerlens --help` does not load dbt, DuckDB and Great Expectations
     from powerlens.pipeline.run import RunOptions, run_pipeline
+    from powerlens.pipeline.scrub import scrub
     from powerlens.quality.preflight import parse_encodings
 
     try:
@@ -67,7 +94,7 @@ def run_command(args: argparse.Namespace) -> int:
     except Exception as exc:  # an internal fault: one clear line, the traceback only on request
         if args.debug:
             traceback.print_exc()
-        print(f"powerlens run: internal error: {type(exc).__name__}: {exc} "
+        print(f"powerlens run: internal error: {type(exc).__name__}: {scrub(str(exc))} "
               "(rerun with --debug for the traceback)", file=sys.stderr)
         return 1
     for warning in outcome.warnings:
@@ -76,6 +103,7 @@ def run_command(args: argparse.Namespace) -> int:
         print(f"powerlens run {outcome.run_id} FAILED: {outcome.message}\n"
               f"  run folder: {outcome.run_dir}", file=sys.stderr)
     else:
-        print(f"powerlens run {outcome.run_id}: published "
-              f"{(args.warehouse / 'powerlens.duckdb')} ({len(outcome.warnings)} warning(s))")
+        print(f"powerlens run {outcome.run_id}: published {args.warehouse / 'current'} "
+              f"(analysts: current/powerlens.duckdb, BI tools: current/parquet/; "
+              f"{len(outcome.warnings)} warning(s))")
     return outcome.exit_code

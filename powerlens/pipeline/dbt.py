@@ -20,6 +20,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from powerlens.pipeline.scrub import scrub_file
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PR_SET_PDEATHSIG = 1
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
@@ -96,6 +98,9 @@ def run_dbt(args: list[str], *, build_db: Path, run_dir: Path, dbt_vars: dict[st
         temporary = parse_cache.with_name(parse_cache.name + ".new")
         shutil.copyfile(target_cache, temporary)
         os.replace(temporary, parse_cache)
+    # DuckDB quotes a raw line it cannot parse: no value of a row stays in the run's logs
+    for written in (log_path, run_results, run_dir / "logs" / "dbt.log"):
+        scrub_file(written)
     if run_results.exists():
         shutil.copyfile(run_results, run_dir / f"{log_name}_run_results.json")
     return DbtResult(command, completed.returncode, log_path,

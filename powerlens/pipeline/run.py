@@ -1,23 +1,28 @@
 """`powerlens run`: preflight -> normalise -> staging -> quality gate -> the rest -> publish.
 
 Everything a run writes goes into its own folder, warehouse/runs/<run_id>/ (normalised raw
-files, the new DuckDB file, dbt's target and logs, Great Expectations data docs, run.json).
-The published warehouse/powerlens.duckdb is only read (for the previous run's figures) until
-the final swap, so a run that fails at any step, or is killed, leaves it as it was.
+files, the new DuckDB file, dbt's target and logs, Great Expectations data docs, run.json),
+readable only by its owner (the run works under umask 077). The published files are only read
+(for the previous run's figures) until the one switch of the publish (powerlens.pipeline.publish),
+so a run that fails at any step, or is killed, leaves them as they were.
 """
 from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import hashlib
 import os
 import secrets
 import shutil
+import stat
+import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import duckdb
 
 from powerlens.pipeline import dbt, publish, raw_files
+from powerlens.pipeline.scrub import scrub
 from powerlens.quality import gate as quality_gate
 from powerlens.quality import preflight as raw_preflight
 from powerlens.quality.store import RunRecord, previous_metrics, write_history
@@ -28,6 +33,15 @@ RUNS_DIR = "runs"
 # SQL names it, so the views must read the same after the swap
 BUILD_FILE = publish.PUBLISHED_FILE
 CURRENT_RUN_LINK = "current"
+RAW_COPY_DIR = "raw"
+# the run writes its files for its owner only; the publish opens up what analysts may read
+RUN_UMASK = 0o077
+# characters that make a path unfit to splice into dbt's SQL (the sources' raw_file_reader puts
+# raw_dir inside a quoted literal and a glob): such a warehouse is shown to dbt through a link
+SQL_UNSAFE_PATH_CHARACTERS = frozenset("'\"\\{}[]*?")
+# the publish, step by step (each is a point where tests inject a kill: POWERLENS_FAULT_AFTER)
+PUBLISH_STEPS = ("start", "export", "history", "analyst_file", "restricted_file", "switch",
+                 "record", "prune")
 
 EXIT_OK = 0
 EXIT_PREFLIGHT = 2
@@ -82,52 +96,180 @@ def _now() -> str:
 def run_pipeline(options: RunOptions, say=print) -> RunOutcome:
     warehouse_dir = options.warehouse_dir.resolve()
     raw_dir = options.raw_dir.resolve()
-    warehouse_dir.mkdir(parents=True, exist_ok=True)
+    if not warehouse_dir.exists():
+        warehouse_dir.mkdir(parents=True)
+        warehouse_dir.chmod(publish.OPEN_DIR_MODE)  # analysts reach current/ through it
+    runs_dir = warehouse_dir / RUNS_DIR
+    runs_dir.mkdir(mode=publish.PRIVATE_DIR_MODE, exist_ok=True)
+    runs_dir.chmod(publish.PRIVATE_DIR_MODE)
+    previous_umask = os.umask(RUN_UMASK)
     run_id = new_run_id()
-    run_dir = warehouse_dir / RUNS_DIR / run_id
-    run_dir.mkdir(parents=True)
+    run_dir = runs_dir / run_id
+    run_dir.mkdir()
     record = RunRecord(run_id=run_id, started_at=_now(), raw_dir=str(raw_dir))
     warnings: list[str] = []
     record.save(run_dir)
+    stage = ["lock"]  # the step the run is in, for a failure that is not a RunFailed
+    locked = False
 
     lock_handle = (warehouse_dir / ".run.lock").open("w")
+    try:
+        try:
+            fcntl.flock(lock_handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            locked = True
+        except BlockingIOError:
+            raise RunFailed("lock", EXIT_BUSY, f"another `powerlens run` is publishing into "
+                            f"{warehouse_dir}; wait for it to finish") from None
+        record.published_before = publish.current_release(warehouse_dir)
+        _settle_unfinished_runs(runs_dir, run_id, record.published_before)
+        _check_published_readable(warehouse_dir, "lock")
+        _run_steps(options, raw_dir, warehouse_dir, run_dir, record, say, warnings, stage)
+        return RunOutcome(EXIT_OK, run_id, "published", record.message, run_dir, warnings)
+    except (RunFailed, duckdb.IOException) as failure:
+        if isinstance(failure, duckdb.IOException):
+            if not _is_lock_error(failure):
+                raise _recorded_internal_error(record, run_dir, stage[0], failure)
+            failure = _busy(stage[0], failure)
+        record.status = "failed"
+        record.failed_stage = failure.stage
+        record.message = scrub(str(failure))
+        record.finished_at = _now()
+        record.save(run_dir)
+        return RunOutcome(failure.exit_code, run_id, "failed", record.message, run_dir, warnings)
+    except Exception as failure:
+        raise _recorded_internal_error(record, run_dir, stage[0], failure)
+    finally:
+        # the raw copies (UTF-8 rewrites of customer files) are not kept past the run
+        shutil.rmtree(run_dir / RAW_COPY_DIR, ignore_errors=True)
+        if locked:  # never tidy up under another run's feet
+            _prune_runs(runs_dir, options.keep_runs, current=run_id)
+        lock_handle.close()
+        os.umask(previous_umask)
+
+
+def retry_publish(warehouse_dir: Path, say=print) -> RunOutcome:
+    """Publish the build of the last run, kept because its publish found the warehouse busy
+    (exit 6), once the reader has gone; only while the release it started from is still the
+    published one (otherwise its data is older than what is published: run again)."""
+    warehouse_dir = warehouse_dir.resolve()
+    runs_dir = warehouse_dir / RUNS_DIR
+    runs = sorted(path for path in runs_dir.iterdir()
+                  if path.is_dir() and not path.is_symlink()) if runs_dir.is_dir() else []
+    if not runs:
+        raise RunFailed("publish", EXIT_PREFLIGHT, f"no run in {runs_dir} to publish")
+    run_dir = runs[-1]
+    record = RunRecord.load(run_dir / "run.json")
+    build_db = run_dir / BUILD_FILE
+    if (record.status, record.failed_stage) != ("failed", "publish") or not build_db.exists():
+        raise RunFailed("publish", EXIT_PREFLIGHT,
+                        f"the last run, {record.run_id}, has no build waiting to be published "
+                        f"(status {record.status}); run `powerlens run`")
+    if record.published_before != publish.current_release(warehouse_dir):
+        raise RunFailed("publish", EXIT_PREFLIGHT,
+                        f"run {publish.current_release(warehouse_dir)} was published after "
+                        f"{record.run_id} started; its build is older: run `powerlens run`")
+    previous_umask = os.umask(RUN_UMASK)
+    lock_handle = (warehouse_dir / ".run.lock").open("w")
+    warnings: list[str] = []
     try:
         try:
             fcntl.flock(lock_handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise RunFailed("lock", EXIT_BUSY, f"another `powerlens run` is publishing into "
                             f"{warehouse_dir}; wait for it to finish") from None
-        _check_published_readable(warehouse_dir / publish.PUBLISHED_FILE)
-        _run_steps(options, raw_dir, warehouse_dir, run_dir, record, say, warnings)
-        record.status = "published"
-        record.finished_at = _now()
-        record.save(run_dir)
-        _prune_runs(warehouse_dir / RUNS_DIR, options.keep_runs)
-        return RunOutcome(EXIT_OK, run_id, "published", record.message, run_dir, warnings)
-    except RunFailed as failure:
-        record.status = "failed"
-        record.failed_stage = failure.stage
-        record.message = str(failure)
-        record.finished_at = _now()
-        record.save(run_dir)
-        return RunOutcome(failure.exit_code, run_id, "failed", str(failure), run_dir, warnings)
+        say(f"[{record.run_id}] publishing the kept build")
+        try:
+            publish_build(build_db, warehouse_dir, run_dir, record, warnings)
+        except (RunFailed, duckdb.IOException) as failure:
+            if isinstance(failure, duckdb.IOException):
+                if not _is_lock_error(failure):
+                    raise
+                failure = _busy("publish", failure)
+            record.status, record.failed_stage = "failed", "publish"
+            record.message, record.finished_at = scrub(str(failure)), _now()
+            record.save(run_dir)
+            raise failure from None
+        _prune_runs(runs_dir, len(runs), current=record.run_id)
+        return RunOutcome(EXIT_OK, record.run_id, "published", record.message, run_dir, warnings)
     finally:
         lock_handle.close()
+        os.umask(previous_umask)
+
+
+def _recorded_internal_error(record: RunRecord, run_dir: Path, stage: str,
+                             failure: Exception) -> Exception:
+    """An unexpected failure still ends with a final status in run.json (the caller re-raises
+    it: the command reports an internal error, exit 1)."""
+    if record.status != "published":
+        record.status = "failed"
+        record.failed_stage = stage
+        record.message = scrub(f"internal error: {type(failure).__name__}: {failure}")
+        record.finished_at = _now()
+        record.save(run_dir)
+    return failure
+
+
+def _is_lock_error(error: Exception) -> bool:
+    return "lock" in str(error).lower()
+
+
+def _busy(stage: str, error: Exception) -> RunFailed:
+    return RunFailed(stage, EXIT_BUSY, "the published warehouse is locked by another process "
+                     f"({scrub(' '.join(str(error).split()))[:200]}); readers must connect "
+                     "read-only (docs/publishing.md). Nothing was published; the build is kept "
+                     "in the run folder: `powerlens publish` publishes it once the file is free")
+
+
+def _settle_unfinished_runs(runs_dir: Path, this_run: str, current: str | None) -> None:
+    """A run still "running" on record stopped without finishing. If it is the published
+    release it was killed after the switch, so it did publish: say so in its run.json (the
+    published history already does); the others are recorded as killed at the next publish."""
+    for path in runs_dir.glob("*/run.json"):
+        if path.parent.name == current:
+            record = RunRecord.load(path)
+            if record.status == "running":
+                record.status = "published"
+                record.message = record.message or "published; the run stopped before it " \
+                                                   "recorded so"
+                record.save(path.parent)
+
+
+def dbt_runs_dir(runs_dir: Path) -> Path:
+    """The runs folder as dbt is shown it. dbt's sources splice raw_dir into SQL text (a quoted
+    literal and a glob), so a warehouse whose path holds a quote, a brace or a glob character is
+    shown through a link without them: <temp>/powerlens-<uid>/<digest of the path>, in a
+    folder only this user may write."""
+    if not SQL_UNSAFE_PATH_CHARACTERS & set(str(runs_dir)):
+        return runs_dir
+    base = Path(tempfile.gettempdir()) / f"powerlens-{os.getuid()}"
+    base.mkdir(mode=publish.PRIVATE_DIR_MODE, exist_ok=True)
+    info = base.lstat()
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
+        raise RunFailed("preflight", EXIT_PREFLIGHT,
+                        f"{base} must be a folder only you can write to (it links to the "
+                        "warehouse for dbt); remove it and run again")
+    alias = base / hashlib.sha256(str(runs_dir).encode()).hexdigest()[:16]
+    if not (alias.is_symlink() and os.readlink(alias) == str(runs_dir)):
+        publish.point_link(alias, str(runs_dir))
+    return alias
 
 
 def _run_steps(options: RunOptions, raw_dir: Path, warehouse_dir: Path, run_dir: Path,
-               record: RunRecord, say, warnings: list[str]) -> None:
-    """The steps of a run; ``warnings`` collects warn-severity findings as they are made."""
-    published_db = warehouse_dir / publish.PUBLISHED_FILE
+               record: RunRecord, say, warnings: list[str], stage: list[str]) -> None:
+    """The steps of a run; ``warnings`` collects warn-severity findings as they are made and
+    ``stage[0]`` names the step under way."""
+    stage[0] = "preflight"
+    published_db = publish.restricted_file(warehouse_dir)
     build_db = run_dir / BUILD_FILE
 
     # dbt re-parses the whole project whenever a var or the profile's file path differs from its
     # last parse, so every run hands dbt the same ones: the raw folder and the build file under
     # the fixed link runs/current to this run's folder (runs take turns under the lock), and the
     # as-of date, which changes at most once a day
-    run_raw_dir = run_dir / "raw"
+    run_raw_dir = run_dir / RAW_COPY_DIR
     current_run = warehouse_dir / RUNS_DIR / CURRENT_RUN_LINK
-    dbt_vars = {"raw_dir": str(current_run / run_raw_dir.name),
+    dbt_current_run = dbt_runs_dir(warehouse_dir / RUNS_DIR) / CURRENT_RUN_LINK
+    dbt_vars = {"raw_dir": str(dbt_current_run / run_raw_dir.name),
                 "as_of_date": (options.as_of or dt.date.today()).isoformat()}
 
     # continue the published build when only raw files changed (docs/incremental.md)
@@ -149,7 +291,7 @@ def _run_steps(options: RunOptions, raw_dir: Path, warehouse_dir: Path, run_dir:
     say(f"[{record.run_id}] preflight of {raw_dir}")
     report = raw_preflight.preflight(raw_dir, options.encodings, checked_before=checked_before)
     record.checks.extend(_preflight_checks(report))
-    warnings += [finding.describe() for finding in report.warnings]
+    warnings += [scrub(finding.describe()) for finding in report.warnings]
     if report.errors:
         raise RunFailed("preflight", EXIT_PREFLIGHT,
                         "the raw files cannot be loaded:\n" + "\n".join(
@@ -165,20 +307,23 @@ def _run_steps(options: RunOptions, raw_dir: Path, warehouse_dir: Path, run_dir:
     raw_files.write_state(build_db, file_states, changes, settings)
 
     say(f"[{record.run_id}] dbt: seeds and staging into {build_db}")
+    stage[0] = "staging"
     _dbt_step("staging", EXIT_STAGING, "seeds and staging",
               ["--select", *dbt.STAGING_SELECTION, "--indirect-selection", "cautious"],
-              build_db=build_db, run_dir=run_dir, dbt_vars=dbt_vars)
+              build_db=dbt_current_run / BUILD_FILE, run_dir=run_dir, dbt_vars=dbt_vars)
 
     say(f"[{record.run_id}] quality gate (Great Expectations)")
+    stage[0] = "gate"
     outcome = quality_gate.run_gate(
         build_db, run_dir, as_of=options.as_of or dt.date.today(), settings=options.settings,
         previous=previous_metrics(published_db))
-    record.checks.extend({"stage": result.suite, **_without_suite(asdict(result))}
+    record.checks.extend({"stage": result.suite, **_without_suite(asdict(result)),
+                          "observed": scrub(result.observed)}
                          for result in outcome.results)
     record.metrics = [asdict(metric) for metric in outcome.metrics]
     record.data_docs = str(outcome.data_docs_index) if outcome.data_docs_index else None
     record.save(run_dir)
-    warnings += [f"{r.frame}: {r.check}: {r.observed}" for r in outcome.failed_warnings]
+    warnings += [scrub(f"{r.frame}: {r.check}: {r.observed}") for r in outcome.failed_warnings]
     if outcome.failed_errors:
         raise RunFailed("gate", EXIT_GATE, "error-severity checks failed; nothing was "
                         "published:\n" + "\n".join(
@@ -187,41 +332,97 @@ def _run_steps(options: RunOptions, raw_dir: Path, warehouse_dir: Path, run_dir:
                         + f"\n  data docs: {record.data_docs}")
 
     say(f"[{record.run_id}] dbt: intermediate models, marts and Python models")
+    stage[0] = "marts"
     excluded = [*dbt.STAGING_SELECTION, *(dbt.SCORING_SELECTION if options.exclude_scoring else [])]
     _dbt_step("marts", EXIT_BUILD, "intermediate models and marts",
               ["--exclude", *excluded, "--indirect-selection", "buildable"],
-              build_db=build_db, run_dir=run_dir, dbt_vars=dbt_vars)
+              build_db=dbt_current_run / BUILD_FILE, run_dir=run_dir, dbt_vars=dbt_vars)
 
     raw_files.forget_changes(build_db)
+    stage[0] = "publish"
     say(f"[{record.run_id}] publishing")
-    export_dir = publish.export_marts(
-        build_db, warehouse_dir, record.run_id,
-        publish.mart_descriptions(run_dir / "target" / "manifest.json"))
-    record.status = "published"
-    record.finished_at = _now()
-    record.message = f"{len(warnings)} warning(s)"
-    write_history(build_db, published_db, warehouse_dir / RUNS_DIR, record)
-    publish.swap_in(build_db, export_dir, warehouse_dir)
+    publish_build(build_db, warehouse_dir, run_dir, record, warnings)
 
 
-def _check_published_readable(published_db: Path) -> None:
-    """The run reads the previous figures and history from the published file; a reader that
-    opened it read-write holds a lock that would stop the run halfway, so say so up front."""
-    if not published_db.exists():
-        return
+def publish_build(build_db: Path, warehouse_dir: Path, run_dir: Path, record: RunRecord,
+                  warnings: list[str]) -> None:
+    """Publish a finished build as releases/<run_id>/ and switch ``current`` to it (the one
+    step that makes the run visible: docs/publishing.md). Before the switch a failure leaves
+    the build in the run folder, for a retry; after it the run is published whatever follows."""
+    release = publish.release_dir(warehouse_dir, record.run_id)
+    previous = publish.current_release(warehouse_dir)
+    restricted = release / publish.RESTRICTED_DIR / publish.PUBLISHED_FILE
+    publish.fault_point("start")
     try:
-        duckdb.connect(str(published_db), read_only=True).close()
-    except duckdb.IOException as exc:
-        raise RunFailed("lock", EXIT_BUSY, f"{published_db} is locked by another process "
-                        f"({' '.join(str(exc).split())[:200]}); readers must connect "
-                        "read-only (docs/publishing.md)") from None
+        _check_published_readable(warehouse_dir, "publish")
+        release.parent.mkdir(exist_ok=True)
+        release.parent.chmod(publish.OPEN_DIR_MODE)
+        release.mkdir(exist_ok=True)
+        release.chmod(publish.OPEN_DIR_MODE)
+        export_dir = publish.export_marts(
+            build_db, release / publish.PARQUET_DIR, _current_export(warehouse_dir),
+            publish.mart_descriptions(run_dir / "target" / "manifest.json"))
+        publish.fault_point("export")
+        record.status = "published"
+        record.finished_at = _now()
+        record.message = f"{len(warnings)} warning(s)"
+        write_history(build_db, publish.restricted_file(warehouse_dir),
+                      warehouse_dir / RUNS_DIR, record)
+        publish.fault_point("history")
+        publish.write_analyst_file(build_db, release / publish.PUBLISHED_FILE, export_dir)
+        publish.fault_point("analyst_file")
+        publish.move_restricted(build_db, release)
+        publish.fault_point("restricted_file")
+        publish.fixed_links(warehouse_dir, replace=False)
+        publish.switch(warehouse_dir, record.run_id)
+    except BaseException:
+        # not published: the build goes back to the run folder, the release folder goes
+        record.status, record.finished_at = "running", None
+        if restricted.exists() and not build_db.exists():
+            os.replace(restricted, build_db)
+        if publish.current_release(warehouse_dir) != record.run_id:
+            shutil.rmtree(release, ignore_errors=True)
+        raise
+    try:
+        publish.fault_point("switch")
+        publish.fixed_links(warehouse_dir, replace=True)
+        record.save(run_dir)
+        publish.fault_point("record")
+        publish.prune_releases(warehouse_dir, keep={record.run_id, previous or record.run_id})
+        publish.fault_point("prune")
+    except Exception as exc:  # published all the same: say what was left undone
+        record.message += scrub(f"; published, but tidying up failed: {exc}")
+        warnings.append(record.message)
+        record.save(run_dir)
+
+
+def _current_export(warehouse_dir: Path) -> Path | None:
+    """The published Parquet export, whose unchanged months the new export links."""
+    link = warehouse_dir / publish.PARQUET_DIR / publish.CURRENT_LINK
+    return link.resolve() if link.exists() else None
+
+
+def _check_published_readable(warehouse_dir: Path, stage: str) -> None:
+    """The run reads the previous figures and history from the published files; a reader that
+    opened one read-write holds a lock that would stop the run halfway, so say so up front
+    (and again before publishing: such a reader may have come during the build)."""
+    for published_db in (publish.restricted_file(warehouse_dir),
+                         publish.analyst_file(warehouse_dir)):
+        if not published_db.exists():
+            continue
+        try:
+            duckdb.connect(str(published_db), read_only=True).close()
+        except duckdb.IOException as exc:
+            if not _is_lock_error(exc):
+                raise
+            raise _busy(stage, exc) from None
 
 
 def _dbt_step(stage: str, exit_code: int, what: str, selection: list[str], *, build_db: Path,
               run_dir: Path, dbt_vars: dict[str, str]) -> None:
-    """`dbt build` of one side of the gate into the run's build file; a failure stops the run."""
-    current_build = run_dir.parent / CURRENT_RUN_LINK / build_db.name
-    result = dbt.run_dbt(["build", *selection, *dbt.PRODUCTION_EXCLUSIONS], build_db=current_build,
+    """`dbt build` of one side of the gate into the run's build file (``build_db``, as dbt is
+    shown it: through runs/current); a failure stops the run."""
+    result = dbt.run_dbt(["build", *selection, *dbt.PRODUCTION_EXCLUSIONS], build_db=build_db,
                          run_dir=run_dir,
                          dbt_vars=dbt_vars, log_name=f"dbt_{stage}",
                          parse_cache=run_dir.parent / dbt.PARTIAL_PARSE_FILE)
@@ -236,7 +437,8 @@ def _without_suite(result: dict) -> dict:
 
 def _preflight_checks(report: raw_preflight.PreflightReport) -> list[dict]:
     return [{"stage": "preflight", "frame": finding.file, "check": finding.check,
-             "severity": finding.severity, "success": False, "observed": finding.describe()}
+             "severity": finding.severity, "success": False,
+             "observed": scrub(finding.describe())}
             for finding in report.findings]
 
 
@@ -250,8 +452,19 @@ def _dbt_failure(step: str, result: dbt.DbtResult) -> str:
             + f"\n  full log: {result.log_path}")
 
 
-def _prune_runs(runs_dir: Path, keep: int) -> None:
-    """Keep the last ``keep`` run folders (their logs and data docs); older ones go."""
+def _prune_runs(runs_dir: Path, keep: int, current: str) -> None:
+    """Keep the last ``keep`` run folders (their logs and data docs); older ones go. Only this
+    run may keep a build file (it failed: the file is there for a retry, readable only by its
+    owner); the builds and raw copies of earlier runs go."""
     runs = sorted(path for path in runs_dir.iterdir() if path.is_dir() and not path.is_symlink())
     for old in runs[:-keep] if keep > 0 else []:
         shutil.rmtree(old, ignore_errors=True)
+    for run in runs[-keep:] if keep > 0 else []:
+        if run.name == current:
+            continue
+        shutil.rmtree(run / RAW_COPY_DIR, ignore_errors=True)
+        for leftover in run.glob(BUILD_FILE + "*"):
+            if leftover.is_dir():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                leftover.unlink(missing_ok=True)

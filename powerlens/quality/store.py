@@ -14,6 +14,8 @@ from pathlib import Path
 
 import duckdb
 
+from powerlens.pipeline.scrub import scrub
+
 QUALITY_SCHEMA = "quality"
 
 DDL = f"""
@@ -71,6 +73,9 @@ class RunRecord:
     build_mode: str | None = None
     build_mode_reason: str = ""
     raw_file_changes: dict[str, int] = field(default_factory=dict)
+    # the run whose release was published when this run started: a build kept for a retry of
+    # its publish (`powerlens publish`) is published only while that is still so
+    published_before: str | None = None
 
     def save(self, run_dir: Path) -> None:
         temporary = run_dir / "run.json.tmp"
@@ -115,7 +120,7 @@ def write_history(build_db: Path, published_db: Path, runs_dir: Path,
     with duckdb.connect(str(build_db)) as con:
         con.execute(DDL)
         if published_db.exists():
-            con.execute(f"attach '{published_db}' as published (read_only)")
+            con.execute(f"attach {sql_literal(str(published_db))} as published (read_only)")
             has_history = con.execute(
                 "select count(*) from information_schema.tables where table_catalog = "
                 "'published' and table_schema = ? and table_name = 'runs'", [QUALITY_SCHEMA]
@@ -130,7 +135,9 @@ def write_history(build_db: Path, published_db: Path, runs_dir: Path,
             con.execute("detach published")
         known = {run_id for (run_id,) in con.execute(f"select run_id from {QUALITY_SCHEMA}.runs")
                  .fetchall()}
-        for path in sorted(runs_dir.glob("*/run.json")):
+        # each run folder once (runs/current is a link to one of them)
+        for path in sorted(path for path in runs_dir.glob("*/run.json")
+                           if not path.parent.is_symlink()):
             record = RunRecord.load(path)
             if record.run_id in known or record.run_id == current.run_id:
                 continue
@@ -139,21 +146,31 @@ def write_history(build_db: Path, published_db: Path, runs_dir: Path,
                 record.message = record.message or "the run stopped without finishing " \
                                                    "(killed or crashed); nothing was published"
             _insert(con, record)
+        for table in ("runs", "check_results", "run_metrics"):
+            # a publish tried again (`powerlens publish`) may have written this run already
+            con.execute(f"delete from {QUALITY_SCHEMA}.{table} where run_id = ?", [current.run_id])
         _insert(con, current)
         con.execute("checkpoint")
 
 
+def sql_literal(text: str) -> str:
+    """``text`` as a SQL string literal (a path may hold quotes)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def _insert(con, record: RunRecord) -> None:
+    """One run's record; messages are scrubbed once more (a run.json written before messages
+    were scrubbed may quote a raw line)."""
     failed = [c for c in record.checks if not c["success"]]
     con.execute(f"insert into {QUALITY_SCHEMA}.runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
         record.run_id, record.started_at, record.finished_at, record.status,
-        record.failed_stage, record.raw_dir, record.message, record.data_docs,
+        record.failed_stage, record.raw_dir, scrub(record.message), record.data_docs,
         sum(c["severity"] == "error" for c in failed), sum(c["severity"] == "warn" for c in failed),
     ])
     if record.checks:
         con.executemany(f"insert into {QUALITY_SCHEMA}.check_results values (?, ?, ?, ?, ?, ?, ?)",
                         [[record.run_id, c["stage"], c["frame"], c["check"], c["severity"],
-                          c["success"], c["observed"]] for c in record.checks])
+                          c["success"], scrub(c["observed"])] for c in record.checks])
     if record.metrics:
         con.executemany(f"insert into {QUALITY_SCHEMA}.run_metrics values (?, ?, ?, ?)",
                         [[record.run_id, m["metric"], m["subject"], m["value"]]

@@ -153,3 +153,38 @@ def test_every_parquet_column_carries_its_description(warehouse):
             undescribed += [f"{path.name}: {column}" for column in columns
                             if not described.get(column)]
     assert undescribed == []
+
+
+def test_one_switch_publishes_the_analysts_file_the_export_and_the_restricted_file(warehouse):
+    """`current` names the published run's folder; the analysts' file, the Parquet export and
+    the data team's file are reached through it and all say they are that run."""
+    from powerlens.pipeline import publish
+
+    run_id = publish.current_release(warehouse)
+    release = warehouse / "releases" / run_id
+    assert run_id and (warehouse / "current").resolve() == release
+    assert (warehouse / "parquet" / "current").resolve() == release / "parquet"
+    assert (warehouse / "powerlens.duckdb").resolve() == release / "restricted" / "powerlens.duckdb"
+    for database in (publish.analyst_file(warehouse), publish.restricted_file(warehouse)):
+        with duckdb.connect(str(database), read_only=True) as con:
+            assert con.execute("select run_id from quality.runs where status = 'published' "
+                               "order by finished_at desc limit 1").fetchone()[0] == run_id
+
+
+def test_the_analysts_file_has_every_mart_and_no_restricted_schema(warehouse):
+    from powerlens.pipeline import publish
+
+    analysts, restricted = publish.analyst_file(warehouse), publish.restricted_file(warehouse)
+    assert mart_row_counts(analysts) == mart_row_counts(restricted)
+    with duckdb.connect(str(analysts), read_only=True) as con:
+        schemas = {name for (name,) in con.execute(
+            "select schema_name from duckdb_schemas() where not internal").fetchall()}
+        rejected = con.execute("select count(*) from audit.rejected_rows").fetchone()[0]
+        reconciliation = con.execute("select count(*) from audit.row_reconciliation").fetchone()[0]
+    assert {"marts", "intermediate", "reference", "quality", "audit"} <= schemas
+    assert not schemas & set(publish.RESTRICTED_SCHEMAS)
+    with duckdb.connect(str(restricted), read_only=True) as con:
+        assert con.execute("select count(*) from staging.stg_audit__rejected_rows").fetchone()[0] \
+            == rejected > 0
+        assert con.execute("select count(*) from staging.stg_audit__row_reconciliation"
+                           ).fetchone()[0] == reconciliation

@@ -26,7 +26,9 @@ def published_state(warehouse: Path) -> dict:
     database = warehouse / "powerlens.duckdb"
     stat = database.stat()
     return {"inode": stat.st_ino, "mtime": stat.st_mtime_ns, "counts": mart_row_counts(database),
-            "export": os.readlink(warehouse / "parquet" / "current")}
+            "analysts": mart_row_counts(warehouse / "current" / "powerlens.duckdb"),
+            "current": os.readlink(warehouse / "current"),
+            "export": str((warehouse / "parquet" / "current").resolve())}
 
 
 def raw_copy_with_fewer_readings(source: Path, target: Path, keep_share: float) -> int:
