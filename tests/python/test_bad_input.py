@@ -210,6 +210,9 @@ def defects_run(base_raw, tmp_path_factory):
         customers[-4][header.index(column)] = value
     customers[-4] += ["surplus", "fields"]
     planted["secret"] = secret
+    # an address no longer than its district: the mask must not show it whole, nor fail the run
+    customers[-6][header.index("address")] = "-"
+    planted["dash_address_customer"] = customers[-6][0]
     planted["customers_too_many_row"] = len(customers) - 4
     planted["customers_width"] = len(header)
     planted["names"] = {row[0]: row[header.index("customer_name")] for row in customers[1:]}
@@ -514,8 +517,7 @@ def test_null_like_and_excel_mangled_keys_are_rejected(defects_run, key):
 def test_the_address_mask_never_stands_for_as_much_as_the_address(tmp_path):
     """An address of '-' made the marts' masking test (the mask must be shorter than the address)
     fail the whole run. Given the address, the mask is NULL for an address no longer than its
-    district. dim_customers does not read the address yet (models/marts, another owner): until
-    it passes it, such a customer still fails the run at the marts (docs/quality.md)."""
+    district."""
     result = run_command([bin_path("dbt"), "compile", "--quiet", "--inline",
                           "select {{ mask_address_to_district('city', 'district', 'address') }}"
                           " as masked, {{ mask_address_to_district('city', 'district') }} as plain"
@@ -529,10 +531,20 @@ def test_the_address_mask_never_stands_for_as_much_as_the_address(tmp_path):
                         [[address] for address, _ in cases])
         masked = con.execute(sql).fetchall()
     assert masked == [(expected, "江川市东城区") for _, expected in cases]
-    record("address '-' (customers)", "staged; masked as NULL once dim_customers passes the "
-           "address (open: models/marts)",
+
+
+def test_an_address_of_a_dash_is_masked_as_null_and_the_run_publishes(defects_run):
+    customer = defects_run["dash_address_customer"]
+    with duckdb.connect(str(defects_run["db"]), read_only=True) as con:
+        masked = con.execute("select address_masked, phone_masked from marts.dim_customers "
+                             "where customer_id = ?", [customer]).fetchall()
+        others = con.execute("select count(*) from marts.dim_customers where address_masked is "
+                             "null and customer_id <> ?", [customer]).fetchone()[0]
+    assert masked and masked[0][0] is None and masked[0][1]
+    assert others == 0
+    record("address '-' (customers)", "staged; published with address_masked NULL",
            "mask_address_to_district(city, district, address): NULL for an address no longer "
-           "than its district ('-', '不详'); without the address argument the district as before")
+           "than its district ('-', '不详'), so the district never shows a whole address")
 
 
 def test_no_message_or_run_record_shows_a_malformed_rows_personal_data(defects_run):

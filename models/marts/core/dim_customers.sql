@@ -7,6 +7,7 @@ with customers as (
         customer_id,
         customer_name,
         phone,
+        address,
         customer_type,
         sector,
         industry_code,
@@ -50,7 +51,9 @@ final as (
         customers.customer_id,
         {{ mask_name('customers.customer_name') }} as customer_name_masked,
         {{ mask_phone('customers.phone') }} as phone_masked,
-        {{ mask_address_to_district('regions.city_zh', 'regions.region_name_zh') }} as address_masked,
+        {#- an address no longer than its district ('-', a bare district name) would be shown
+            whole by the district: masked to NULL instead -#}
+        {{ mask_address_to_district('regions.city_zh', 'regions.region_name_zh', 'customers.address') }} as address_masked,
         {%- for code_set in labelled_code_sets %}
         customers.{{ code_set }},
         {{ code_set }}_labels.label_zh as {{ code_set }}_label_zh,
