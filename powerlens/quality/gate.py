@@ -238,6 +238,8 @@ def _reconciliation_frame(con, gx, settings, previous, metrics) -> Frame:
 # Staging's rejection rules grouped into what the raw export got wrong (macros/staging).
 RULE_FAMILIES: dict[str, tuple[tuple[str, ...], str]] = {
     "empty_key_rows": (("missing_key",), "no empty keys"),
+    "bad_key_rows": (("bad_key",), "keys match their key pattern"),
+    "field_count_rows": (("field_count",), "rows have the header's number of fields"),
     "duplicate_key_rows": (("duplicate_key",), "keys unique"),
     "unknown_code_rows": (("unknown_code",), "codes in their value sets (seeds)"),
     "orphan_rows": (("orphan_customer", "orphan_bill"), "foreign keys resolve (no orphans)"),

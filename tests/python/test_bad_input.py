@@ -514,6 +514,17 @@ def test_null_like_and_excel_mangled_keys_are_rejected(defects_run, key):
            f"customers data row {row}: {describe_rejection(found)}")
 
 
+def test_the_gate_warns_of_bad_keys_and_field_counts(defects_run):
+    """The gate counts raw rows by rejection rule; the new rules have their own warnings."""
+    with duckdb.connect(str(defects_run["db"]), read_only=True) as con:
+        checks = dict(con.execute("""
+            select check_name, success from quality.check_results
+            where frame = 'rows_by_rejection_rule' and severity = 'warn'
+              and run_id = (select max(run_id) from quality.runs)""").fetchall())
+    assert checks["raw export: keys match their key pattern"] is False
+    assert checks["raw export: rows have the header's number of fields"] is False
+
+
 def test_the_address_mask_never_stands_for_as_much_as_the_address(tmp_path):
     """An address of '-' made the marts' masking test (the mask must be shorter than the address)
     fail the whole run. Given the address, the mask is NULL for an address no longer than its
