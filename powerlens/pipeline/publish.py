@@ -36,6 +36,7 @@ from pathlib import Path
 
 import duckdb
 
+from powerlens.analyst.column_units import column_unit
 from powerlens.contract import RAW_TABLES
 
 PUBLISHED_FILE = "powerlens.duckdb"
@@ -119,8 +120,9 @@ def _sql_text(text: str) -> str:
 
 
 def mart_descriptions(manifest_path: Path) -> dict[str, dict]:
-    """Each mart's description and its columns' descriptions, from dbt's manifest (the models'
-    yml): {table: {"description": ..., "columns": {column: description}}}."""
+    """Each mart's description and its columns' descriptions and units, from dbt's manifest (the
+    models' yml; units by powerlens.analyst.column_units): {table: {"description": ...,
+    "columns": {column: description}, "units": {column: unit}}}."""
     try:
         nodes = json.loads(manifest_path.read_text(encoding="utf-8"))["nodes"]
     except (OSError, ValueError, KeyError):
@@ -128,21 +130,26 @@ def mart_descriptions(manifest_path: Path) -> dict[str, dict]:
     return {node["alias"] or node["name"]: {
                 "description": " ".join((node.get("description") or "").split()),
                 "columns": {name: " ".join((column.get("description") or "").split())
-                            for name, column in node.get("columns", {}).items()}}
+                            for name, column in node.get("columns", {}).items()},
+                "units": {name: unit for name, column in node.get("columns", {}).items()
+                          if (unit := column_unit(name, column.get("data_type") or "",
+                                                  column.get("meta") or column.get("config", {}).get("meta")))}}
             for node in nodes.values()
             if (node.get("resource_type") == "model" and node.get("schema") == MARTS_SCHEMA)
             or (node.get("resource_type") == "seed" and node["name"] in REFERENCE_EXPORTS)}
 
 
 def _parquet_options(table: str, descriptions: dict[str, dict]) -> str:
-    """COPY options: zstd, and the table's and columns' descriptions as key-value metadata
-    (`powerlens.description`, `powerlens.column_descriptions` as JSON), which a BI tool or
+    """COPY options: zstd, and the table's and columns' descriptions and the numeric columns' units
+    as key-value metadata (`powerlens.description`, `powerlens.column_descriptions` and
+    `powerlens.column_units` as JSON), which a BI tool or
     `parquet_kv_metadata()` shows beside the data."""
     described = descriptions.get(table)
     if not described:
         return "format parquet, compression zstd"
     metadata = {"powerlens.table": table, "powerlens.description": described["description"],
-                "powerlens.column_descriptions": json.dumps(described["columns"], ensure_ascii=False)}
+                "powerlens.column_descriptions": json.dumps(described["columns"], ensure_ascii=False),
+                "powerlens.column_units": json.dumps(described.get("units", {}), ensure_ascii=False)}
     pairs = ", ".join(f"{_sql_text(key)}: {_sql_text(value)}" for key, value in metadata.items())
     return f"format parquet, compression zstd, kv_metadata {{{pairs}}}"
 

@@ -14,6 +14,7 @@ import duckdb
 import pytest
 
 from conftest import REPO_ROOT, bin_path, dbt_env, run_command
+from powerlens.analyst.column_units import is_numeric
 
 # The sample covers 2024-01 .. 2025-12: as of early 2026 it is fresh and nothing is "future".
 SAMPLE_AS_OF = "2026-01-10"
@@ -137,11 +138,12 @@ def test_repo_root_is_where_dbt_runs():
 
 def test_every_parquet_column_carries_its_description(warehouse):
     """BI tools see what a column means: each exported file holds its mart's description and a
-    description of every column (from the models' yml) in its key-value metadata."""
+    description of every column (from the models' yml) in its key-value metadata, and every
+    numeric column its unit (powerlens/analyst/column_units.py)."""
     current = warehouse / "parquet" / "current"
     files = sorted(current.glob("*.parquet")) + sorted(current.glob("*/*.parquet"))
     assert files
-    undescribed = []
+    undescribed, without_unit, numeric_columns = [], [], 0
     with duckdb.connect() as con:
         for path in files:
             metadata = {key: value for key, value in con.execute(
@@ -149,10 +151,22 @@ def test_every_parquet_column_carries_its_description(warehouse):
             columns = [name for (name,) in con.execute(
                 "select name from parquet_schema(?) where num_children is null", [str(path)]).fetchall()]
             described = json.loads(metadata.get("powerlens.column_descriptions", "{}"))
+            units = json.loads(metadata.get("powerlens.column_units", "{}"))
+            numeric = [name for name, kind in con.execute(
+                "select column_name, column_type from (describe select * from read_parquet(?))",
+                [str(path)]).fetchall() if is_numeric(kind)]
             assert metadata.get("powerlens.description"), path.name
             undescribed += [f"{path.name}: {column}" for column in columns
                             if not described.get(column)]
+            without_unit += [f"{path.name}: {column}" for column in numeric if not units.get(column)]
+            numeric_columns += len(numeric)
     assert undescribed == []
+    assert numeric_columns > 300 and without_unit == []
+    with duckdb.connect() as con:
+        units = json.loads(dict(con.execute(
+            "select decode(key), decode(value) from parquet_kv_metadata(?)",
+            [str(current / "mart_ch3_arrears_monthly.parquet")]).fetchall())["powerlens.column_units"])
+    assert units["arrears_amount"] == "yuan" and units["arrears_share"] == "fraction (0-1)"
 
 
 def test_one_switch_publishes_the_analysts_file_the_export_and_the_restricted_file(warehouse):
