@@ -376,9 +376,10 @@ def fixed_links(warehouse_dir: Path, replace: bool) -> None:
         point_link(link, target)
 
 
-def prune_releases(warehouse_dir: Path, keep: set[str]) -> None:
+def prune_releases(warehouse_dir: Path, keep: set[str], keep_legacy: int = 0) -> None:
     """Keep the given releases (the current one and the one before: a reader may still be on
-    it); an earlier layout's parquet/<run_id> folders go too, but for the newest."""
+    it); an earlier layout's parquet/<run_id> folders go too, but for the newest
+    ``keep_legacy`` (1 on the run that moves to this layout, for readers still on it)."""
     releases = warehouse_dir / RELEASES_DIR
     for old in sorted(releases.iterdir()) if releases.is_dir() else []:
         if old.name not in keep and not old.is_symlink():
@@ -386,7 +387,7 @@ def prune_releases(warehouse_dir: Path, keep: set[str]) -> None:
     parquet_dir = warehouse_dir / PARQUET_DIR
     legacy = sorted(path for path in parquet_dir.iterdir()
                     if path.is_dir() and not path.is_symlink()) if parquet_dir.is_dir() else []
-    for old in legacy[:-1]:
+    for old in legacy[:len(legacy) - keep_legacy]:
         shutil.rmtree(old, ignore_errors=True)
 
 

@@ -388,7 +388,8 @@ def publish_build(build_db: Path, warehouse_dir: Path, run_dir: Path, record: Ru
         publish.fixed_links(warehouse_dir, replace=True)
         record.save(run_dir)
         publish.fault_point("record")
-        publish.prune_releases(warehouse_dir, keep={record.run_id, previous or record.run_id})
+        publish.prune_releases(warehouse_dir, keep={record.run_id, previous or record.run_id},
+                               keep_legacy=0 if previous else 1)
         publish.fault_point("prune")
     except Exception as exc:  # published all the same: say what was left undone
         record.message += scrub(f"; published, but tidying up failed: {exc}")

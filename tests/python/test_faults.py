@@ -265,3 +265,15 @@ def test_paths_with_quotes_spaces_chinese_and_braces(tmp_path):
         assert len(con.execute("select run_id from quality.runs").fetchall()) == 2
     with duckdb.connect(str(publish.restricted_file(warehouse)), read_only=True) as con:
         assert con.execute("select count(*) from staging.stg_cis__customers").fetchone()[0] == 60
+
+
+def test_releases_and_an_older_layouts_exports_are_pruned(tmp_path):
+    """The current release and the one before stay; an older layout's parquet/<run_id> folders
+    stay one run after the move (their readers may finish), then go."""
+    for name in ("releases/r1", "releases/r2", "releases/r3", "parquet/old1", "parquet/old2"):
+        (tmp_path / name).mkdir(parents=True)
+    publish.prune_releases(tmp_path, keep={"r2", "r3"}, keep_legacy=1)
+    assert sorted(path.name for path in (tmp_path / "releases").iterdir()) == ["r2", "r3"]
+    assert [path.name for path in (tmp_path / "parquet").iterdir()] == ["old2"]
+    publish.prune_releases(tmp_path, keep={"r2", "r3"})
+    assert list((tmp_path / "parquet").iterdir()) == []
