@@ -42,7 +42,10 @@ create or replace table {STATE_SCHEMA}.raw_files (
     relative_path varchar not null,
     size_bytes bigint not null,
     modified_ns bigint not null,
-    sha256 varchar not null
+    sha256 varchar not null,
+    -- the preflight rewrote it for the build (encoding, field counts, line ends, ...): the next
+    -- run checks it in full again, since only that check makes the rewrite happen
+    rewritten boolean not null
 );
 create or replace table {STATE_SCHEMA}.raw_file_changes (
     table_name varchar not null,
@@ -63,6 +66,7 @@ class RawFileState:
     size_bytes: int
     modified_ns: int
     sha256: str
+    rewritten: bool = False
 
 
 @dataclass(frozen=True)
@@ -139,8 +143,13 @@ def read_state(database: Path) -> tuple[dict[str, RawFileState], dict[str, str]]
             [STATE_SCHEMA]).fetchall()}
         if not {"raw_files", "build_settings"} <= recorded:
             return {}, {}
+        columns = {name for (name,) in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = ? and table_name = 'raw_files'", [STATE_SCHEMA]).fetchall()}
+        # a build recorded before the column existed: check its files in full once
+        rewritten = "rewritten" if "rewritten" in columns else "true"
         files = {row[1]: RawFileState(*row) for row in con.execute(
-            f"select table_name, relative_path, size_bytes, modified_ns, sha256 "
+            f"select table_name, relative_path, size_bytes, modified_ns, sha256, {rewritten} "
             f"from {STATE_SCHEMA}.raw_files").fetchall()}
         settings = dict(con.execute(f"select name, value from {STATE_SCHEMA}.build_settings")
                         .fetchall())
@@ -156,8 +165,8 @@ def write_state(database: Path, files: list[RawFileState], changes: list[RawFile
     with duckdb.connect(str(database)) as con:
         con.execute(DDL)
         for table, rows in (
-                ("raw_files", [[s.table_name, s.relative_path, s.size_bytes, s.modified_ns, s.sha256]
-                               for s in files]),
+                ("raw_files", [[s.table_name, s.relative_path, s.size_bytes, s.modified_ns, s.sha256,
+                                s.rewritten] for s in files]),
                 ("raw_file_changes", [[c.table_name, c.relative_path, c.change] for c in changes]),
                 ("build_settings", [list(item) for item in sorted(settings.items())])):
             if rows:  # DuckDB's executemany refuses an empty list

@@ -16,7 +16,7 @@ import secrets
 import shutil
 import stat
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import duckdb
@@ -285,8 +285,12 @@ def _run_steps(options: RunOptions, raw_dir: Path, warehouse_dir: Path, run_dir:
     record.raw_file_changes = {kind: sum(change.change == kind for change in changes or [])
                                for kind in ("new", "changed", "removed")}
     changed_paths = {change.relative_path for change in changes or []}
-    checked_before = frozenset(raw_dir / state.relative_path for state in file_states
-                               if changes is not None and state.relative_path not in changed_paths)
+    # an unchanged file skips the preflight's full scan, unless the last build had it rewritten:
+    # only the full scan finds what the rewrite fixes (rows' field counts, line ends)
+    checked_before = frozenset(
+        raw_dir / state.relative_path for state in file_states
+        if changes is not None and state.relative_path not in changed_paths
+        and not published_files[state.relative_path].rewritten)
 
     say(f"[{record.run_id}] preflight of {raw_dir}")
     report = raw_preflight.preflight(raw_dir, options.encodings, checked_before=checked_before)
@@ -297,6 +301,9 @@ def _run_steps(options: RunOptions, raw_dir: Path, warehouse_dir: Path, run_dir:
                         "the raw files cannot be loaded:\n" + "\n".join(
                             f"  - {finding.describe()}" for finding in report.errors))
     raw_preflight.normalise(report, raw_dir, run_raw_dir)
+    rewritten = {raw_file.path.relative_to(raw_dir).as_posix() for raw_file in report.files
+                 if raw_file.needs_rewrite and raw_file.path.suffix not in raw_preflight.PARQUET_SUFFIXES}
+    file_states = [replace(state, rewritten=state.relative_path in rewritten) for state in file_states]
     record.save(run_dir)
     publish.point_link(current_run, run_dir.name)
     if mode == "incremental":

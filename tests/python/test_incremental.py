@@ -115,6 +115,16 @@ def builds(months) -> dict:
     rewrite_csv(live / "customers.csv",
                 lambda rows: [row for row in rows if not (row[0] == "C00000005" and not orphaned.append(row[0]))])
     assert orphaned == ["C00000005"]
+    # a row with a field too many in a file that stays the same: the preflight rewrites the file
+    # to mark it in every run, the unchanged file included (staging rejects it: field_count)
+    malformed = live / "payments" / "2024-02.csv"
+
+    def add_a_field(rows):
+        rows[3] = rows[3] + ["surplus"]
+        return rows
+
+    rewrite_csv(malformed, add_a_field)
+    malformed_bytes = malformed.read_bytes()
     first = publish(live, root / "warehouse", FIRST_AS_OF)
     with duckdb.connect(str(root / "warehouse" / "powerlens.duckdb"), read_only=True) as con:
         first_rejections = {
@@ -131,6 +141,7 @@ def builds(months) -> dict:
             target = live / path.relative_to(months["august"])
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target)
+    malformed.write_bytes(malformed_bytes)  # the same bytes: an unchanged file
     corrected: dict = {}
 
     def correct_a_reading(rows):
@@ -154,6 +165,19 @@ def builds(months) -> dict:
             "incremental_db": root / "warehouse" / "powerlens.duckdb",
             "full_db": root / "full" / "powerlens.duckdb", "late_row": april[10],
             "corrected": corrected, "first_rejections": first_rejections}
+
+
+def test_an_unchanged_file_the_preflight_rewrote_is_rewritten_again(builds):
+    """The row with a field too many stays rejected in the monthly run: the file is unchanged,
+    but the last build had it rewritten, so the preflight checks it in full again (a plain
+    DuckDB read of the raw file stops on the row)."""
+    for database in (builds["incremental_db"], builds["full_db"]):
+        with duckdb.connect(str(database), read_only=True) as con:
+            rejected = con.execute(
+                "select count(*) from staging.stg_audit__rejected_rows where source_table = "
+                "'payments' and rule like 'field_count%' and source_file like '%2024-02.csv'"
+            ).fetchone()[0]
+        assert rejected == 1, database
 
 
 def test_the_second_run_continues_the_published_build(builds):
