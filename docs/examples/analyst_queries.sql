@@ -1,7 +1,7 @@
 -- Analyst queries on the published warehouse: questions the report's readers ask, answered from
--- the marts. Paste one into a SQL client that opens warehouse/powerlens.duckdb read-only (a running
--- build is never blocked): the DuckDB CLI's `duckdb -readonly warehouse/powerlens.duckdb`, or
--- Python's `duckdb.connect('warehouse/powerlens.duckdb', read_only=True).sql(query)`.
+-- the marts. Paste one into a SQL client that opens warehouse/current/powerlens.duckdb read-only (a running
+-- build is never blocked): the DuckDB CLI's `duckdb -readonly warehouse/current/powerlens.duckdb`, or
+-- Python's `duckdb.connect('warehouse/current/powerlens.duckdb', read_only=True).sql(query)`.
 -- Each query starts with a "-- name:" line; tests/python/test_analyst_queries.py runs every one
 -- against a published sample and checks its answer against the marts.
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from powerlens.pipeline.publish import PUBLISHED_FILE
+from powerlens.pipeline.publish import analyst_file
 
 NOT_FOUND = 2
 
@@ -129,7 +129,7 @@ def _value_lines(con, customer_id: str) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    database = args.warehouse / PUBLISHED_FILE
+    database = analyst_file(args.warehouse)  # the masked file analysts may read
     if not database.exists():
         print(f"powerlens customer: no published warehouse at {database}", file=sys.stderr)
         return NOT_FOUND

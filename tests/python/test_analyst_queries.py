@@ -23,7 +23,8 @@ def example_queries() -> dict[str, str]:
 @pytest.fixture(scope="module")
 def answers(tmp_path_factory, sample_raw_dir) -> dict:
     warehouse = published_sample(tmp_path_factory, sample_raw_dir)
-    con = duckdb.connect(str(warehouse / "powerlens.duckdb"), read_only=True)
+    # the analysts' file (masked, no restricted schema): the queries must work there
+    con = duckdb.connect(str(warehouse / "current" / "powerlens.duckdb"), read_only=True)
     results = {}
     for name, sql in example_queries().items():
         cursor = con.execute(sql)

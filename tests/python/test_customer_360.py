@@ -16,7 +16,7 @@ def warehouse(tmp_path_factory, sample_raw_dir):
 
 @pytest.fixture(scope="module")
 def con(warehouse):
-    with duckdb.connect(str(warehouse / "powerlens.duckdb"), read_only=True) as connection:
+    with duckdb.connect(str(warehouse / "current" / "powerlens.duckdb"), read_only=True) as connection:
         yield connection
 
 
@@ -55,8 +55,10 @@ def test_the_page_tells_the_customers_story_masked(warehouse, con):
     customer_id = customer_with_a_full_story(con)
     page = run_command([bin_path("powerlens"), "customer", customer_id, "--warehouse",
                         str(warehouse), "--months", "36"]).stdout
-    name, phone = con.execute("select customer_name, phone from staging.stg_cis__customers "
-                              "where customer_id = ?", [customer_id]).fetchone()
+    # the unmasked values live only in the restricted file (the data team's, 0600)
+    with duckdb.connect(str(warehouse / "powerlens.duckdb"), read_only=True) as restricted:
+        name, phone = restricted.execute("select customer_name, phone from staging.stg_cis__customers "
+                                         "where customer_id = ?", [customer_id]).fetchone()
     masked_name, masked_phone = con.execute(
         "select customer_name_masked, phone_masked from marts.dim_customers where customer_id = ?",
         [customer_id]).fetchone()

@@ -38,7 +38,7 @@ def mf_query(semantic_project, metrics: list[str], group_by: list[str]) -> list[
 
 
 def marts(semantic_project, sql: str) -> list[tuple]:
-    database = semantic_project["warehouse"] / "powerlens.duckdb"
+    database = semantic_project["warehouse"] / "current" / "powerlens.duckdb"
     with duckdb.connect(str(database), read_only=True) as con:
         return con.execute(sql).fetchall()
 
