@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job, end to end on the embedded default: install, generate the sample raw data
 # (1,000 customers x 24 months) into data/raw, then build, check and publish the warehouse
-# into warehouse/powerlens.duckdb.
+# into warehouse/current/ (analysts' file powerlens.duckdb and Parquet export; docs/publishing.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
