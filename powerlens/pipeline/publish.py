@@ -49,6 +49,10 @@ MARTS_SCHEMA = "marts"
 # raw records that may hold them); pipeline is the build's own state; main holds the scoring
 # models' input views over staging
 RESTRICTED_SCHEMAS = ("staging", "pipeline", "main")
+# and the build's working tables: analysts read marts (and the scoring, quality, reference and
+# audit schemas); copying intermediate too doubled the publish at 100,000 customers
+# (docs/benchmarks.md). The restricted full build keeps it for the data team.
+BUILD_ONLY_SCHEMAS = ("intermediate",)
 # what analysts get instead of staging's audit models: rejected rows with personal data masked
 AUDIT_SCHEMA = "audit"
 AUDIT_SOURCES = {"rejected_rows": "stg_audit__rejected_rows",
@@ -241,8 +245,9 @@ def _export_by_month(con, table: str, date_column: str, export_dir: Path,
 
 
 def write_analyst_file(build_db: Path, target: Path, export_dir: Path) -> Path:
-    """Write the analysts' file from the build: every schema but RESTRICTED_SCHEMAS, table by
-    table into a new file, and the `audit` schema of masked rejected rows. A view that reads a
+    """Write the analysts' file from the build: every schema but RESTRICTED_SCHEMAS and
+    BUILD_ONLY_SCHEMAS, table by table into a new file, and the `audit` schema of masked
+    rejected rows. A view that reads a
     restricted schema (the daily grain reads staging) reads its own Parquet export instead, or
     becomes a table of its rows."""
     target.unlink(missing_ok=True)
@@ -251,7 +256,7 @@ def write_analyst_file(build_db: Path, target: Path, export_dir: Path) -> Path:
         schemas = [name for (name,) in con.execute(
             "select schema_name from duckdb_schemas() where database_name = 'build' "
             "and not internal and schema_name not in (select unnest(?::varchar[]))",
-            [list(RESTRICTED_SCHEMAS)]).fetchall()]
+            [list(RESTRICTED_SCHEMAS + BUILD_ONLY_SCHEMAS)]).fetchall()]
         for schema in schemas:
             con.execute(f"create schema if not exists {_ident(schema)}")
         for schema, table, create_sql in con.execute(

@@ -195,8 +195,8 @@ def test_the_analysts_file_has_every_mart_and_no_restricted_schema(warehouse):
             "select schema_name from duckdb_schemas() where not internal").fetchall()}
         rejected = con.execute("select count(*) from audit.rejected_rows").fetchone()[0]
         reconciliation = con.execute("select count(*) from audit.row_reconciliation").fetchone()[0]
-    assert {"marts", "intermediate", "reference", "quality", "audit"} <= schemas
-    assert not schemas & set(publish.RESTRICTED_SCHEMAS)
+    assert {"marts", "scoring", "reference", "quality", "audit"} <= schemas
+    assert not schemas & set(publish.RESTRICTED_SCHEMAS + publish.BUILD_ONLY_SCHEMAS)
     with duckdb.connect(str(restricted), read_only=True) as con:
         assert con.execute("select count(*) from staging.stg_audit__rejected_rows").fetchone()[0] \
             == rejected > 0
