@@ -13,12 +13,15 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+import duckdb
 
 from powerlens.pipeline.scrub import scrub_file
 
@@ -104,11 +107,12 @@ def run_dbt(args: list[str], *, build_db: Path, run_dir: Path, dbt_vars: dict[st
     if run_results.exists():
         shutil.copyfile(run_results, run_dir / f"{log_name}_run_results.json")
     return DbtResult(command, completed.returncode, log_path,
-                     failed_nodes(run_results) if completed.returncode else [])
+                     failed_nodes(run_results, build_db) if completed.returncode else [])
 
 
-def failed_nodes(run_results_path: Path) -> list[str]:
-    """One line per failed or erroring node of the last dbt command, with dbt's message."""
+def failed_nodes(run_results_path: Path, build_db: Path | None = None) -> list[str]:
+    """One line per failed or erroring node of the last dbt command, with dbt's message; a
+    failed data test also names its first rows by key (failing_rows)."""
     try:
         results = json.loads(run_results_path.read_text(encoding="utf-8"))["results"]
     except (OSError, ValueError, KeyError):
@@ -117,8 +121,40 @@ def failed_nodes(run_results_path: Path) -> list[str]:
     for result in results:
         if result.get("status") in ("error", "fail", "runtime error"):
             message = " ".join(_without_traceback(str(result.get("message") or "")).split())
-            lines.append(f"{result.get('unique_id')}: {result.get('status')}: {message[:400]}")
+            rows = failing_rows(result.get("compiled_code") or "", build_db) \
+                if result.get("status") == "fail" and build_db is not None else ""
+            lines.append(f"{result.get('unique_id')}: {result.get('status')}: {message[:400]}"
+                         + (f"; {rows}" if rows else ""))
     return lines
+
+
+# what a failed test's row may show: keys and the test's own labels, never other values (a row
+# of a staging test can hold a name or a phone)
+SHOWN_COLUMN = re.compile(r"(_id|^failing_\w+)$")
+SHOWN_ROWS = 5
+
+
+def failing_rows(compiled_sql: str, build_db: Path) -> str:
+    """The first rows a failed data test returned, as their key columns ("rows: customer_id=C1,
+    failing_mask=address_masked; ..."), read again from the build; '' when the test returns no
+    key column or cannot be re-run."""
+    if not compiled_sql.strip():
+        return ""
+    try:
+        with duckdb.connect(str(build_db), read_only=True) as con:
+            query = f"select * from ({compiled_sql}) as failed_rows"
+            columns = [name for name, *_ in con.execute(f"describe {query}").fetchall()
+                       if SHOWN_COLUMN.search(name)]
+            if not columns:
+                return ""
+            selected = ", ".join(f'"{name}"' for name in columns)
+            rows = con.execute(f"select {selected} from ({query}) order by all "
+                               f"limit {SHOWN_ROWS}").fetchall()
+    except (duckdb.Error, OSError):
+        return ""
+    shown = "; ".join(", ".join(f"{name}={value}" for name, value in zip(columns, row))
+                      for row in rows)
+    return f"rows: {shown}" if shown else ""
 
 
 def _without_traceback(message: str) -> str:
