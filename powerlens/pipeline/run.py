@@ -302,7 +302,7 @@ def _run_steps(options: RunOptions, raw_dir: Path, warehouse_dir: Path, run_dir:
                             f"  - {finding.describe()}" for finding in report.errors))
     raw_preflight.normalise(report, raw_dir, run_raw_dir)
     rewritten = {raw_file.path.relative_to(raw_dir).as_posix() for raw_file in report.files
-                 if raw_file.needs_rewrite and raw_file.path.suffix not in raw_preflight.PARQUET_SUFFIXES}
+                 if raw_file.is_rewritten}
     file_states = [replace(state, rewritten=state.relative_path in rewritten) for state in file_states]
     record.save(run_dir)
     publish.point_link(current_run, run_dir.name)

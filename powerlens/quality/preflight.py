@@ -90,6 +90,11 @@ class RawFile:
         return not self.is_utf8 or self.has_bom or bool(self.extra_columns) \
             or self.field_count_rows > 0 or self.line_endings in ("cr", "mixed")
 
+    @property
+    def is_rewritten(self) -> bool:
+        """normalise writes a new copy of the file (else it links the original)."""
+        return self.path.suffix not in PARQUET_SUFFIXES and self.needs_rewrite
+
 
 @dataclass
 class PreflightReport:
@@ -588,10 +593,10 @@ def normalise(report: PreflightReport, raw_dir: Path, out_dir: Path) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         if target.exists() or target.is_symlink():
             target.unlink()
-        if raw_file.path.suffix in PARQUET_SUFFIXES or not raw_file.needs_rewrite:
-            os.symlink(raw_file.path.resolve(), target)
-        else:
+        if raw_file.is_rewritten:
             _rewrite_csv(raw_file, target)
+        else:
+            os.symlink(raw_file.path.resolve(), target)
 
 
 def _rewrite_csv(raw_file: RawFile, target: Path) -> None:
