@@ -18,6 +18,11 @@
       nonnegative   true: a value below zero is a negative_value
       range         [low, high]: a value outside is out_of_range (scores, power factor)
       code_set      the code_labels.code_set the value must belong to (unknown_code)
+      code_list     [code_set, separator]: the value lists codes joined by separator, each of
+                    which must belong to the code set (unknown_code), none of them empty
+      conflict      [condition, detail]: SQL over the checked values (<name> the trimmed text,
+                    <name>__typed the typed value) true when the row contradicts itself
+                    (conflicting_values); detail is a SQL text expression
       lookup        [relation, column]: the value must appear there (unknown_code)
       parent        [relation, column, rule]: the value must appear there, else <rule> (orphans)
       future_ok     true: a date after as_of_date is fine (a due date can lie ahead)
@@ -97,6 +102,15 @@
         {% do checks.append((text_col ~ " is not null and " ~ text_col ~ " not in (select code from " ~ ref('code_labels')
             ~ " where code_set = '" ~ column['code_set'] ~ "')", 'unknown_code',
             "'''' || " ~ text_col ~ " || ''' is not a " ~ column['code_set'] ~ " code'")) %}
+    {% endif %}
+    {% if column.get('code_list') %}
+        {% set list_code_set, separator = column['code_list'] %}
+        {% do checks.append((text_col ~ " is not null and not list_has_all((select list(code) from " ~ ref('code_labels')
+            ~ " where code_set = '" ~ list_code_set ~ "'), string_split(" ~ text_col ~ ", '" ~ separator ~ "'))", 'unknown_code',
+            "'''' || " ~ text_col ~ " || ''' holds a code that is not a " ~ list_code_set ~ " code'")) %}
+    {% endif %}
+    {% if column.get('conflict') %}
+        {% do checks.append((column['conflict'][0], 'conflicting_values', column['conflict'][1])) %}
     {% endif %}
     {% if column.get('lookup') %}
         {% set lookup_relation, lookup_column = column['lookup'] %}

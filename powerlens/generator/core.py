@@ -17,8 +17,9 @@ from powerlens.generator.customers import build_customers, customer_columns, cus
 from powerlens.generator.payments import CHANNELS, PAYMENT_TYPES, generate_payments
 from powerlens.generator.programmes import PROGRAMMES, generate_enrolments
 from powerlens.generator.reference import DEFAULT_SEEDS_DIR, load_reference
-from powerlens.generator.service import (CATEGORIES, TICKET_CHANNELS, TICKET_TYPES, description_texts,
-                                         generate_surveys, generate_tickets)
+from powerlens.generator.service import (ACTION_LABELS, CATEGORIES, TICKET_CHANNELS, TICKET_TYPES,
+                                         description_texts, energy_saving_actions, generate_surveys,
+                                         generate_tickets)
 from powerlens.generator.usage import daily_readings
 
 # Output depends on the chunking (each chunk has its own random stream), so it is fixed, not tuned.
@@ -149,6 +150,8 @@ def write_chunk(chunk, period: Period, ref, rng, options: GeneratorOptions, writ
     })
 
     surveys = generate_surveys(chunk, tickets, period, rng)
+    # a spawned stream: the tables drawn after the surveys keep their values
+    actions, asked = energy_saving_actions(chunk, surveys, ref.tariff_index("res_tou"), rng.spawn(1)[0])
     survey_date = surveys.day.astype("datetime64[D]")
     yyyymmdd = (survey_date.astype("datetime64[Y]").astype(np.int64) + 1970) * 10_000 \
         + (survey_date.astype("datetime64[M]").astype(np.int64) % 12 + 1) * 100 \
@@ -159,6 +162,7 @@ def write_chunk(chunk, period: Period, ref, rng, options: GeneratorOptions, writ
         "survey_date": output.dates(surveys.day),
         **{name: pa.array(surveys.scores[:, i])
            for i, name in enumerate(("overall", "reliability", "power_quality", "billing", "staff", "channels"))},
+        "energy_saving_actions": output.codes(ACTION_LABELS, actions, asked),
     })
 
     enrolments = generate_enrolments(chunk, period, ref, rng)

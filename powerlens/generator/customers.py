@@ -257,6 +257,21 @@ FIRM_KIND = {LI: ["钢铁", "化工", "水泥", "铝业", "纺织", "机械制�
 ROADS = ["人民路", "解放路", "中山路", "建设路", "滨江大道", "新华街", "学府路", "工业大道", "文化路", "青年路", "光明街", "兴业路"]
 
 
+OWN_GENERATION = ("none", "solar", "wind", "solar_wind")
+# share of accounts with a small wind turbine, where there is room for one
+# (farms, factories, rural homes); the same draw makes a few PV accounts solar_wind
+WIND_SHARE = {AGR: 0.06, LI: 0.05}
+WIND_SHARE_RURAL = 0.01
+
+
+def own_generation(c: Customers, rng: np.random.Generator) -> np.ndarray:
+    """Index into OWN_GENERATION: solar exactly where has_pv (alone or with wind), wind for a few."""
+    wind_share = np.select([c.ctype == AGR, c.ctype == LI, ~c.urban],
+                           [WIND_SHARE[AGR], WIND_SHARE[LI], WIND_SHARE_RURAL], default=0.0)
+    wind = rng.random(len(c)) < wind_share
+    return c.has_pv.astype(np.int64) + 2 * wind.astype(np.int64)
+
+
 def customer_columns(c: Customers, ref: Reference, rng: np.random.Generator) -> dict[str, pa.Array]:
     n = len(c)
     surname = output.codes(SURNAMES, rng.integers(0, len(SURNAMES), n))
@@ -289,6 +304,7 @@ def customer_columns(c: Customers, ref: Reference, rng: np.random.Generator) -> 
             pa.compute.cast(pa.array(rng.integers(101, 2600, n)), pa.string()), output.codes(["室"], np.zeros(n, dtype=np.int64))),
             pa.scalar("")))
     closes = c.closes
+    generation = own_generation(c, rng)  # drawn last: the columns above keep their values
     return {
         "customer_id": customer_ids(c.number),
         "customer_name": name,
@@ -306,6 +322,7 @@ def customer_columns(c: Customers, ref: Reference, rng: np.random.Generator) -> 
         "contract_demand_kw": output.scaled_decimal(np.maximum(c.contract_demand, 0), output.ENERGY, c.contract_demand >= 0),
         "payment_mode": output.codes(("postpaid", "prepaid"), c.prepaid.astype(np.int64)),
         "has_pv": pa.array(c.has_pv),
+        "own_generation": output.codes(OWN_GENERATION, generation),
         "open_date": output.dates(c.open_day),
         "close_date": output.dates(np.maximum(c.close_day, 0), closes),
         "close_reason": output.codes(CLOSE_REASONS, np.maximum(c.close_reason, 0), closes),

@@ -217,3 +217,41 @@ def generate_surveys(c: Customers, tickets: Tickets, period: Period, rng: np.ran
     overall = dimensions.mean(axis=1) + rng.normal(0, 0.5, n)
     scores = np.clip(np.round(np.column_stack([overall, dimensions])), 1, 10).astype(np.int64)
     return Surveys(customer=customer, day=day, scores=scores)
+
+
+# energy-saving habits asked in the survey (code set energy_saving_action), in bit order
+ENERGY_SAVING_ACTIONS = ("shift_to_valley", "efficient_appliances", "ac_setpoint", "standby_off", "smart_control")
+# share of surveys whose form asks the question (older forms do not: exported empty)
+ACTIONS_ASKED_SHARE = 0.85
+# chance a respondent reports each habit by customer type (LI, GC, RES, AGR, EV); shifting to the
+# valley is then scaled by the customer's own valley share and is far likelier on the TOU tariff,
+# efficient appliances likelier for the type's high users
+ACTION_BASE = np.array([
+    # shift_to_valley, efficient_appliances, ac_setpoint, standby_off, smart_control
+    [0.25, 0.20, 0.05, 0.05, 0.30],
+    [0.15, 0.20, 0.25, 0.15, 0.15],
+    [0.06, 0.12, 0.30, 0.35, 0.04],
+    [0.20, 0.10, 0.02, 0.05, 0.08],
+    [0.30, 0.10, 0.02, 0.05, 0.25],
+])
+RES_TOU_SHIFT_TO_VALLEY = 0.45
+HIGH_USER_EXTRA_EFFICIENT = 0.15
+ACTION_LABELS = ["none"] + ["|".join(a for bit, a in enumerate(ENERGY_SAVING_ACTIONS) if mask >> bit & 1)
+                            for mask in range(1, 1 << len(ENERGY_SAVING_ACTIONS))]
+
+
+def energy_saving_actions(c: Customers, surveys: Surveys, res_tou_tariff: int,
+                          rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Per survey: a bit mask over ENERGY_SAVING_ACTIONS (an index into ACTION_LABELS) and whether asked."""
+    customer = surveys.customer
+    ctype = c.ctype[customer]
+    chance = ACTION_BASE[ctype].copy()
+    valley = c.tou_share[customer, 3]
+    chance[:, 0] = np.where(c.tariff[customer] == res_tou_tariff, RES_TOU_SHIFT_TO_VALLEY, chance[:, 0]) \
+        * np.clip(valley / np.mean(c.tou_share[:, 3]), 0.5, 2.0)
+    type_median = np.array([np.median(c.base_kwh_day[c.ctype == t]) if (c.ctype == t).any() else 0.0
+                            for t in range(len(ACTION_BASE))])
+    chance[:, 1] += HIGH_USER_EXTRA_EFFICIENT * (c.base_kwh_day[customer] > type_median[ctype])
+    reported = rng.random(chance.shape) < np.clip(chance, 0.0, 0.95)
+    mask = reported.astype(np.int64) @ (1 << np.arange(len(ENERGY_SAVING_ACTIONS)))
+    return mask, rng.random(len(customer)) < ACTIONS_ASKED_SHARE

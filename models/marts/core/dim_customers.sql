@@ -19,6 +19,7 @@ with customers as (
         basic_charge_basis,
         payment_mode,
         has_pv,
+        own_generation,
         open_date,
         close_date,
         close_reason
@@ -69,6 +70,7 @@ final as (
         {{ power_factor_standard('customers.customer_type', 'customers.voltage_kv', 'customers.contract_capacity_kva') }}
             as pf_standard,
         customers.has_pv,
+        customers.own_generation,
         customers.open_date,
         customers.close_date,
         (customers.close_date is null or customers.close_date > data_period.data_end_date) as is_active,
@@ -94,7 +96,7 @@ select
     {{ code_set }}, {{ code_set }}_label_zh, {{ code_set }}_label_en,
     {%- endfor %}
     region_code, region_name_zh, region_name_en,
-    voltage_kv, contract_capacity_kva, tariff_code, tariff_class, pf_standard, has_pv,
+    voltage_kv, contract_capacity_kva, tariff_code, tariff_class, pf_standard, has_pv, own_generation,
     open_date, close_date, is_active, tenure_months,
     case
         when tenure_months < 12 then 'under_1_year'

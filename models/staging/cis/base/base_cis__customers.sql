@@ -1,3 +1,4 @@
+{#- own_generation and has_pv both given: has_pv must say whether the generation includes solar -#}
 {{ staging_checked_rows(
     source('cis', 'customers'),
     columns=[
@@ -17,6 +18,10 @@
         {'name': 'contract_demand_kw', 'type': 'double', 'nonnegative': true},
         {'name': 'payment_mode', 'code_set': 'payment_mode'},
         {'name': 'has_pv', 'type': 'boolean'},
+        {'name': 'own_generation', 'code_set': 'own_generation',
+            'conflict': ["own_generation is not null and has_pv__typed is not null"
+                ~ " and has_pv__typed <> (own_generation in ('solar', 'solar_wind'))",
+                "'own_generation ''' || own_generation || ''' disagrees with has_pv ' || has_pv__typed"]},
         {'name': 'open_date', 'type': 'date'},
         {'name': 'close_date', 'type': 'date'},
         {'name': 'close_reason', 'code_set': 'close_reason'},

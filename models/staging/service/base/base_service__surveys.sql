@@ -11,6 +11,7 @@
         {'name': 'billing', 'type': 'integer', 'range': [1, 10]},
         {'name': 'staff', 'type': 'integer', 'range': [1, 10]},
         {'name': 'channels', 'type': 'integer', 'range': [1, 10]},
+        {'name': 'energy_saving_actions', 'code_list': ['energy_saving_action', '|']},
     ],
     unique_keys=[['survey_id']],
 ) }}
