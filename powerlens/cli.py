@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "powerlens.bench",  # powerlens bench
     "powerlens.analyst.customer",  # powerlens customer
     "powerlens.analyst.doc_figures",  # powerlens doc-figures
+    "powerlens.report.cli",  # powerlens report
 )
 
 

@@ -75,13 +75,17 @@ bills_last_year as (
     group by bills.customer_id
 ),
 
+-- the grade at the end of the last usage month, the last complete month: the month end after it
+-- is the export cut-off, where the payments made after the export are missing and arrears look
+-- higher than they are (docs/ch3_credit.md, Limits)
 latest_credit as (
     select
-        customer_id,
-        credit_grade,
-        credit_score
-    from {{ ref('int_credit__customer_month_grades') }}
-    where grade_month = (select max(grade_month) from {{ ref('int_credit__customer_month_grades') }})
+        grades.customer_id,
+        grades.credit_grade,
+        grades.credit_score
+    from {{ ref('int_credit__customer_month_grades') }} as grades
+    inner join data_end
+        on grades.grade_month = data_end.last_usage_month
 ),
 
 final as (
