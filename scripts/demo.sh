@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job, end to end on the embedded default: install, generate the sample raw data
 # (1,000 customers x 24 months) into data/raw, then build, check and publish the warehouse
-# into warehouse/current/ (analysts' file powerlens.duckdb and Parquet export; docs/publishing.md).
+# into warehouse/current/ (analysts' file powerlens.duckdb and Parquet export; docs/publishing.md),
+# and write the report from it into warehouse/report/ (docs/report.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -12,3 +13,7 @@ start="${START:-2024-01}" months="${MONTHS:-24}"
 # "as of" that day keeps the sample's freshness check and future-date rule meaningful.
 as_of=$(date -d "${start}-01 +$((months + 1)) months -1 day" +%F)
 .venv/bin/powerlens run --raw data/raw --warehouse warehouse --as-of "$as_of"
+for lang in zh en; do
+  .venv/bin/powerlens report --warehouse warehouse --lang "$lang" --out warehouse/report
+done
+echo "report: warehouse/report/report.html and report.pptx (Chinese), report.en.html and report.en.pptx (English)"
