@@ -10,7 +10,8 @@ import duckdb
 
 from powerlens.pipeline.publish import analyst_file
 from powerlens.report import html_page, pptx_deck
-from powerlens.report.sections import ReportMonthError, build_report, last_complete_month
+from powerlens.report.outline import build_report
+from powerlens.report.sections import ReportMonthError, last_complete_month
 
 USAGE_ERROR = 2
 

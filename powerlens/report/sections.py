@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from powerlens.report import formatting as fmt
-from powerlens.report.content import Chart, Report, Section, Series, Table
+from powerlens.report.content import Chart, Section, Series, Table
 from powerlens.report.findings import grew_most, largest_effect, leader, separation, tr
 from powerlens.report.labels import Labels
 
@@ -1063,32 +1063,3 @@ def ch6_offers(c: Context) -> Section:
                      c.t("首选客户", "Largest offer for"), c.t("每年金额", "Yuan a year")],
                     [[n, c.label("offer_beneficiary", r["beneficiary"]), fmt.integer(r["customers"]),
                       fmt.integer(r["first_offer_customers"]), c.yuan(r["yuan_per_year"])] for n, r in zip(names, rows)]))
-
-
-SECTION_BUILDERS = (
-    ch1_customer_trend, ch1_customer_types, ch1_customer_mix, ch1_demand_traits,
-    ch2_kwh_trend, ch2_load_character, ch2_load_curves, ch2_tou_shares, ch2_bill_composition, ch2_bill_trend,
-    ch2_saving_potential, ch2_programmes,
-    ch3_arrears_trend, ch3_arrears_ageing, ch3_arrears_drivers, ch3_payment_channels, ch3_payment_timing,
-    ch3_prepaid_postpaid, ch3_credit_grades, ch3_grade_validation,
-    ch4_channels, ch4_commitments, ch4_complaints, ch4_survey, ch4_experience,
-    ch5_models, ch5_risk_tiers, ch5_drivers, ch5_high_risk_profile, ch5_retention_plan,
-    ch6_segments, ch6_high_value_profile, ch6_offers,
-)
-
-
-def build_report(con, month: dt.date, lang: str) -> Report:
-    check_month(con, month)
-    context = Context(con, month, lang, Labels(con, lang))
-    report = Report(
-        title=tr(lang, "电力客户行为分析报告", "Electric Power Customer Behaviour Analysis Report"),
-        subtitle=tr(lang, f"报告期：{month.year}年{month.month}月（数据截至该月末的完整月份）",
-                    f"Report month: {month:%B %Y} (the last complete month of the data or the month asked for)"),
-        lang=lang, month=f"{month:%Y-%m}",
-        chapters={number: tr(lang, *names) for number, names in CHAPTERS.items()},
-        contents_title=tr(lang, "目录", "Contents"))
-    report.sections = [builder(context) for builder in SECTION_BUILDERS]
-    if context.labels.missing:
-        missing = ", ".join(f"{s}:{c}" for s, c in sorted(context.labels.missing))
-        raise ValueError(f"codes without a label in seeds/code_labels.csv: {missing}")
-    return report
