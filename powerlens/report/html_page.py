@@ -37,16 +37,6 @@ def _escape(text) -> str:
     return html.escape(str(text))
 
 
-def _nice_max(value: float) -> float:
-    if value <= 0:
-        return 1.0
-    magnitude = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * magnitude:
-            return step * magnitude
-    return 10 * magnitude
-
-
 def _tick_label(value: float, chart: Chart) -> str:
     if chart.percent:
         return f"{value * 100:.0f}%"
@@ -57,22 +47,29 @@ def _tick_label(value: float, chart: Chart) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".") if abs(value) < 10 else f"{value:,.0f}"
 
 
-def _value_range(chart: Chart) -> tuple[float, float]:
+def _ticks(chart: Chart) -> list[float]:
+    """Round ticks from at or below the lowest value (or 0) to at or above the highest."""
     if chart.kind == "stacked_bar":
         tops = [sum(max(s.values[i], 0) for s in chart.series) for i in range(len(chart.categories))]
         bottoms = [sum(min(s.values[i], 0) for s in chart.series) for i in range(len(chart.categories))]
     else:
-        tops = [v for s in chart.series for v in s.values]
-        bottoms = tops
-    high = _nice_max(max([0.0, *tops]))
-    low_raw = min([0.0, *bottoms])
-    low = -_nice_max(-low_raw) if low_raw < 0 else 0.0
-    return low, high
+        tops = bottoms = [v for s in chart.series for v in s.values]
+    high, low = max([0.0, *tops]), min([0.0, *bottoms])
+    if high == low:
+        return [0.0, 1.0]
+    magnitude = 10 ** math.floor(math.log10((high - low) / 10))
+    # the smallest round step (1, 2, 2.5, 5 times a power of ten) that needs at most six intervals
+    for step in (m * magnitude * scale for scale in (1, 10, 100) for m in (1, 2, 2.5, 5)):
+        first, last = math.floor(low / step + 1e-9), math.ceil(high / step - 1e-9)
+        if last - first <= 6:
+            return [index * step for index in range(first, last + 1)]
+    raise AssertionError("no tick step found")
 
 
 def chart_svg(chart: Chart) -> str:
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    low, high = _value_range(chart)
+    ticks = _ticks(chart)
+    low, high = ticks[0], ticks[-1]
 
     def y(value: float) -> float:
         return TOP + plot_h * (high - value) / (high - low)
@@ -80,8 +77,7 @@ def chart_svg(chart: Chart) -> str:
     parts = [f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" '
              f'height="{HEIGHT + 24 * ((len(chart.series) + 3) // 4)}" '
              f'font-family="{_escape(FONT)}" font-size="11">']
-    for step in range(6):
-        tick = low + (high - low) * step / 5
+    for tick in ticks:
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
                      f'stroke="#e3e3e3"/><text x="{LEFT - 6}" y="{y(tick) + 4:.1f}" '
                      f'text-anchor="end">{_escape(_tick_label(tick, chart))}</text>')

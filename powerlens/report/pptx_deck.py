@@ -1,6 +1,6 @@
 """The report as a PowerPoint deck: a title slide, a contents slide, then one slide per section
 with its findings and a native chart (editable in PowerPoint: the numbers travel with it), or
-its table when the section has no chart."""
+its table when the section has no chart; the table is also in the slide's speaker notes."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -102,5 +102,9 @@ def render(report: Report, path: Path) -> None:
             _chart(slide, section, Inches(0.5), Inches(2.35), width, Inches(4.7))
         elif section.table:
             _table(slide, section, Inches(0.5), Inches(2.4), width)
+        if section.table:
+            # the section's table travels in the speaker notes, a line per row, for the presenter
+            slide.notes_slide.notes_text_frame.text = "\n".join(
+                " | ".join(row) for row in [section.table.columns, *section.table.rows])
         _text_box(slide, Inches(0.5), Inches(7.05), width, Inches(0.3), [", ".join(section.sources)], 9)
     deck.save(str(path))
