@@ -116,9 +116,12 @@ def test_customer_numbers_are_the_marts_at_the_last_complete_month(pages, con, m
 
 
 def test_arrears_come_from_the_last_complete_month_not_the_export_cut_off(pages, con, month):
-    month_end, cut_off = con.execute(
-        "select last_day(cast(? as date)), max(month_end) from marts.mart_ch3_arrears_monthly", [month]).fetchone()
-    assert cut_off > month_end, "the sample's export cut-off lies after the last complete month"
+    # the sample's payments run past the last month of readings (into the export cut-off month),
+    # yet no month end after the last complete month is observed
+    month_end, last_observed, last_paid = con.execute("""
+        select last_day(cast(? as date)), (select max(month_end) from marts.mart_ch3_arrears_monthly),
+               (select max(cast(paid_at as date)) from marts.fct_payments)""", [month]).fetchone()
+    assert last_paid > month_end and last_observed == month_end
     in_arrears, share = con.execute("""
         select sum(active_customers_in_arrears), sum(active_customers_in_arrears) / sum(active_customers)
         from marts.mart_ch3_arrears_monthly where month_end = ?""", [month_end]).fetchone()
@@ -213,9 +216,9 @@ def test_chinese_renders_with_a_cjk_font(tmp_path):
     assert left.tobytes() != right.tobytes(), "distinct characters draw alike: tofu"
 
 
-def test_a_month_after_the_last_complete_month_is_refused(built_warehouse, tmp_path, con, month):
-    cut_off_month = con.execute("select max(month_end) from marts.mart_ch3_arrears_monthly").fetchone()[0]
+def test_a_month_after_the_last_complete_month_is_refused(built_warehouse, tmp_path, month):
+    cut_off_month = f"{month.year + month.month // 12}-{month.month % 12 + 1:02d}"
     result = run_command([bin_path("powerlens"), "report", "--warehouse", str(built_warehouse),
-                          "--month", f"{cut_off_month:%Y-%m}", "--out", str(tmp_path)], check=False)
+                          "--month", cut_off_month, "--out", str(tmp_path)], check=False)
     assert result.returncode == 2 and "last complete month" in result.stderr
     assert not (tmp_path / "report.html").exists()

@@ -1,6 +1,9 @@
 -- the month ends at which balances and arrears are observed: every month from the first billing
 -- month up to the last month that ended on or before the data's observation end (the latest bill
--- issue date or payment date in the export), so no month end looks past the data
+-- issue date or payment date in the export), so no month end looks past the data, and no later
+-- than the last complete month (the last month of meter readings): the export is taken after
+-- it, and the month end after it, the export cut-off, lacks the payments made after the export
+-- and shows more arrears than there are (docs/ch3_credit.md, Limits)
 with bill_dates as (
     select
         min(billing_month) as first_billing_month,
@@ -13,19 +16,27 @@ payment_dates as (
     from {{ ref('stg_cis__payments') }}
 ),
 
+usage_months as (
+    select max(usage_month) as last_complete_month
+    from {{ ref('int_consumption__customer_months') }}
+),
+
 observation_period as (
     select
         bill_dates.first_billing_month,
         greatest(bill_dates.last_issue_date, coalesce(payment_dates.last_payment_date, bill_dates.last_issue_date))
-            as observation_end_date
+            as observation_end_date,
+        usage_months.last_complete_month
     from bill_dates
     cross join payment_dates
+    cross join usage_months
 ),
 
 month_starts as (
     select
         {{ date_series('first_billing_month', 'observation_end_date', 'month') }} as month_start,
-        observation_end_date
+        observation_end_date,
+        last_complete_month
     from observation_period
 ),
 
@@ -35,7 +46,8 @@ final as (
         cast({{ dbt.last_day('month_start', 'month') }} as date) as month_end,
         -- consecutive month number, so "the next 3 months" is arithmetic
         cast(extract(year from month_start) * 12 + extract(month from month_start) as integer) as month_index,
-        observation_end_date
+        observation_end_date,
+        last_complete_month
     from month_starts
 )
 
@@ -46,3 +58,4 @@ select
     observation_end_date
 from final
 where month_end <= observation_end_date
+    and (last_complete_month is null or month_start <= last_complete_month)
