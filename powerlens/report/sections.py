@@ -394,6 +394,12 @@ def ch2_bill_trend(c: Context) -> Section:
         from marts.mart_ch2_bill_trend_yoy
         where region_scope = 'all' and billing_month between ? and ? order by billing_month""",
                   [c.year_start, c.month])
+    title = c.t("2.6 电费同比趋势与量价结构分解", "2.6 Bill trend against last year: volume, price and mix")
+    if not rows or rows[-1]["billing_month"] != c.month:
+        return Section("ch2_bill_trend", 2, title, [c.t(
+            f"数据中没有{c.month_label(c.year_ago)}的账单，无法同比。",
+            f"The data holds no bills for {c.month_label(c.year_ago)}: no year-on-year comparison.")],
+            ["mart_ch2_bill_trend_yoy"])
     now = rows[-1]
     effects = {"volume": float(now["volume_effect"]), "price": float(now["price_effect"]),
                "mix": float(now["mix_effect"])}
@@ -412,8 +418,7 @@ def ch2_bill_trend(c: Context) -> Section:
             f"{fmt.signed_yuan(effects['volume'], 'en')}, price {fmt.signed_yuan(effects['price'], 'en')}, "
             f"mix {fmt.signed_yuan(effects['mix'], 'en')}.")]
     return Section(
-        "ch2_bill_trend", 2, c.t("2.6 电费同比趋势与量价结构分解", "2.6 Bill trend against last year: volume, price and mix"),
-        findings, ["mart_ch2_bill_trend_yoy"],
+        "ch2_bill_trend", 2, title, findings, ["mart_ch2_bill_trend_yoy"],
         chart=Chart("bar", _month_categories([r["billing_month"] for r in rows]), [
             Series(c.t("电量因素", "Volume effect"), [fmt.value(r["volume_effect"]) for r in rows]),
             Series(c.t("电价因素", "Price effect"), [fmt.value(r["price_effect"]) for r in rows]),

@@ -222,3 +222,14 @@ def test_a_month_after_the_last_complete_month_is_refused(built_warehouse, tmp_p
                           "--month", cut_off_month, "--out", str(tmp_path)], check=False)
     assert result.returncode == 2 and "last complete month" in result.stderr
     assert not (tmp_path / "report.html").exists()
+
+
+def test_an_earlier_month_without_a_year_before_it_still_reads_well(built_warehouse, tmp_path, con):
+    first = con.execute("select min(usage_month) from marts.fct_monthly_usage").fetchone()[0]
+    month = f"{first.year}-{first.month + 2:02d}"  # the third month of data: nothing a year earlier
+    run_command([bin_path("powerlens"), "report", "--warehouse", str(built_warehouse), "--lang", "en",
+                 "--month", month, "--out", str(tmp_path)])
+    found = sections((tmp_path / "report.en.html").read_text(encoding="utf-8"))
+    assert list(found) == OUTLINE_SECTIONS
+    assert not any(PLACEHOLDER.search(text) for text in found.values())
+    assert "no year-on-year comparison" in found["ch2_bill_trend"]
