@@ -575,7 +575,7 @@ def ch3_arrears_drivers(c: Context) -> Section:
         select driver, driver_value, bills_observed, arrears_rate, arrears_rate_index
         from marts.mart_ch3_arrears_drivers where bills_observed >= 30
         order by arrears_rate_index desc, driver, driver_value limit 10""")
-    names = [f"{c.label('arrears_driver', r['driver'])}: {_driver_value(c, r['driver'], r['driver_value'])}"
+    names = [f"{c.label('arrears_driver', r['driver'])}{c.t('：', ': ')}{_driver_value(c, r['driver'], r['driver_value'])}"
              for r in rows]
     findings = [c.t(
         f"欠费风险最高的是“{names[0]}”，账单欠费率 {fmt.percent(rows[0]['arrears_rate'])}，为平均水平的 "
@@ -949,7 +949,7 @@ def _profile(c: Context, mart: str, key: str, chapter: int, title: tuple[str, st
         select dimension, category, group_customers, group_share, base_share, over_representation
         from marts.{mart} where over_representation is not null and group_customers >= 5
         order by over_representation desc, dimension, category limit 8""")
-    names = [f"{c.label('profile_dimension', r['dimension'])}: "
+    names = [f"{c.label('profile_dimension', r['dimension'])}{c.t('：', ': ')}"
              f"{c.label(PROFILE_CODE_SETS.get(r['dimension'], r['dimension']), r['category'])}" for r in rows]
     findings = [c.t(
         f"与全部客户相比最突出的特征是“{names[0]}”：占该群体 {fmt.percent(rows[0]['group_share'])}，"
