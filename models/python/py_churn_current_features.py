@@ -13,5 +13,6 @@ def model(dbt, session):
         "tickets": dbt.ref("stg_service__service_tickets"),
         "surveys": dbt.ref("stg_service__surveys"),
         "programmes": dbt.ref("stg_cis__programme_enrollments"),
+        "region_competition": dbt.ref("region_retail_competition"),
     }, dbt.config.get("churn_min_history_months"), dbt.config.get("churn_window_months"),
         all_snapshots=False)

@@ -28,7 +28,7 @@ from powerlens.scoring.profile_dimensions import observed_churners
 from powerlens.scoring.models import NotEnoughData, classification_metrics, predict_probability
 from powerlens.scoring.training import (BOOTSTRAP_METRICS, BOOTSTRAP_ROW_BUDGET, WAREHOUSE_MODELS,
                                         bootstrap_intervals,
-                                        fit_calibrated, pooled_metrics,
+                                        fit_calibrated, pooled_metrics, sample_rows,
                                         weighted_average_precision)
 
 DRIVER_COUNT = 3
@@ -71,6 +71,8 @@ RETENTION_ACTIONS = {
     "contract_capacity_kva": "capacity_review",
     "tenure_months": "onboarding_check_in",
     "programmes_enrolled": "programme_invitation",
+    # a contested retail market: a competitive tariff before a retailer makes one
+    "competition_index": "tariff_offer",
 }
 DEFAULT_ACTION = "account_manager_visit"
 NO_ACTION = "no_action"
@@ -210,10 +212,28 @@ class ChurnTraining:
     timings: dict = field(default_factory=dict)
 
 
-def _fit(name: str, rows: pd.DataFrame, settings: TrainingSettings, candidates=None):
-    return fit_calibrated(name, rows, rows["churned"].astype(int).to_numpy(),
+def _fit(name: str, rows: pd.DataFrame, settings: TrainingSettings, candidates=None,
+         positions: np.ndarray | None = None):
+    """``fit_calibrated`` on ``rows`` (labelled), or on the rows of ``rows`` at ``positions``:
+    those are sampled before any is copied (a training set of 1.8 M rows at 100,000
+    customers is sampled to 20,000; copying it first took seconds and a gigabyte per fit)."""
+    if positions is None:
+        positions = np.arange(len(rows))
+    labels = rows["churned"].to_numpy(dtype=float)[positions].astype(int)
+    kept, weights = sample_rows(labels, settings.max_training_rows, settings.seed)
+    return fit_calibrated(name, rows.iloc[positions[kept]], labels[kept],
                           MODEL_NUMERIC_FEATURES, CATEGORICAL_FEATURES, settings.seed,
-                          settings.max_training_rows, candidates)
+                          settings.max_training_rows, candidates, weights=weights,
+                          rows_before_sampling=len(positions))
+
+
+def _training_positions(frame: pd.DataFrame, evaluation_snapshot, window_months: int):
+    """Positions of ``out_of_time_split``'s training rows, without copying them."""
+    snapshots = frame["snapshot_date"].to_numpy()
+    known = [s for s in np.unique(snapshots)
+             if pd.Timestamp(s) + pd.DateOffset(months=window_months)
+             <= pd.Timestamp(evaluation_snapshot)]
+    return np.flatnonzero(frame["churned"].notna().to_numpy() & np.isin(snapshots, known))
 
 
 def _importance_sample(test: pd.DataFrame, rows: int, seed: int):
@@ -231,29 +251,43 @@ def _importance_sample(test: pd.DataFrame, rows: int, seed: int):
 
 
 def _permutation_rows(name, model, test, snapshot, settings: TrainingSettings) -> list[dict]:
+    """Shuffles each feature's prepared columns together (``CalibratedChurnModel.prepared``):
+    the same as shuffling the feature, without preparing the rows again for every pass."""
     sample, weights = _importance_sample(test, settings.importance_rows, settings.seed)
     features = MODEL_NUMERIC_FEATURES + CATEGORICAL_FEATURES
     labels = sample["churned"].astype(int).to_numpy()
-    reference = weighted_average_precision(labels, predict_probability(model, sample), weights)
+    prepared, positions = model.prepared(sample), model.prepared_columns()
+    reference = weighted_average_precision(labels, model.from_prepared(prepared), weights)
     rng = np.random.default_rng(settings.seed)
     records = []
     for feature in features:
         drops = []
+        columns = positions[feature]
         for _ in range(settings.importance_repeats):
-            shuffled = sample.copy()
-            shuffled[feature] = sample[feature].to_numpy()[rng.permutation(len(sample))]
+            kept = prepared[:, columns]
+            prepared[:, columns] = kept[rng.permutation(len(sample))]
             drops.append(reference - weighted_average_precision(
-                labels, predict_probability(model, shuffled), weights))
+                labels, model.from_prepared(prepared), weights))
+            prepared[:, columns] = kept
         records.append({"model_name": name, "evaluation_snapshot": snapshot, "feature": feature,
                         "importance": float(np.mean(drops)), "importance_std": float(np.std(drops))})
     return records
 
 
+def one_thread_pools():
+    """OpenMP and BLAS on one thread each while fitting and predicting. OpenMP (histogram
+    gradient boosting): on a shared 2-core machine its spinning threads made fits and
+    predictions up to 20 times slower. BLAS (logistic regression's solver, the scaler's and
+    the sigmoid's matrix products): two OpenBLAS threads made a logistic regression 8 times
+    slower on the busy machine, the same oversubscription. The forest's own two joblib
+    threads are not a thread pool of either kind and keep their parallelism."""
+    return threadpool_limits(limits=1)
+
+
 def train_churn_models(frame: pd.DataFrame, settings: TrainingSettings) -> ChurnTraining:
-    """See ``_train_churn_models``; OpenMP (histogram gradient boosting) runs on one thread,
-    because on a shared 2-core machine its spinning threads made fits and predictions up to
-    20 times slower."""
-    with threadpool_limits(limits=1, user_api="openmp"):
+    """See ``_train_churn_models``, run with one OpenMP and one BLAS thread
+    (``one_thread_pools``)."""
+    with one_thread_pools():
         return _train_churn_models(frame, settings)
 
 
@@ -268,13 +302,17 @@ def _train_churn_models(frame: pd.DataFrame, settings: TrainingSettings) -> Chur
     a label after the period it is judged on. The model with the best pooled PR-AUC over the
     evaluation months is chosen and fitted once on every labelled snapshot.
     """
-    clock = [time.perf_counter()]
+    clock = [time.perf_counter(), time.process_time()]
     timings: dict[str, float] = {}
 
     def lap(step: str) -> None:
-        now = time.perf_counter()
-        timings[step] = round(timings.get(step, 0.0) + now - clock[0], 3)
-        clock[0] = now
+        # wall and CPU seconds (all threads): on a shared machine only the CPU time says
+        # where the work went
+        now = [time.perf_counter(), time.process_time()]
+        cpu_step = step.replace("_seconds", "_cpu_seconds")
+        timings[step] = round(timings.get(step, 0.0) + now[0] - clock[0], 3)
+        timings[cpu_step] = round(timings.get(cpu_step, 0.0) + now[1] - clock[1], 3)
+        clock[:] = now
 
     records, predictions, latest_models = [], {name: [] for name in settings.models}, {}
     tuned: dict[str, dict] = {}
@@ -285,13 +323,17 @@ def _train_churn_models(frame: pd.DataFrame, settings: TrainingSettings) -> Chur
         records = [_not_evaluated(name, pd.NaT, None, None, threshold, NO_LABELLED_SNAPSHOT, note)
                    for name in settings.models]
     for snapshot in snapshots:
-        train, test = out_of_time_split(frame, snapshot, settings.window_months)
+        positions = _training_positions(frame, snapshot, settings.window_months)
+        train_snapshots = frame["snapshot_date"].to_numpy()[positions]
+        train_positive = int(frame["churned"].to_numpy(dtype=float)[positions].sum())
+        test = frame.loc[frame["snapshot_date"] == snapshot]
         one_outcome = _one_outcome_note(test)
         for name in settings.models:
             try:
-                model, info = _fit(name, train, settings,
-                                   [tuned[name]] if name in tuned else None)
+                model, info = _fit(name, frame, settings,
+                                   [tuned[name]] if name in tuned else None, positions)
             except NotEnoughData as shortfall:
+                train = frame.iloc[positions]  # small: it could not be fitted
                 note = (f"no earlier snapshot has its {settings.window_months}-month window "
                         "closed by this one, so there is nothing to train on" if train.empty
                         else f"training data too thin: {shortfall}")
@@ -307,9 +349,9 @@ def _train_churn_models(frame: pd.DataFrame, settings: TrainingSettings) -> Chur
                                             row_budget=settings.bootstrap_row_budget)
             records.append({
                 "model_name": name, "evaluation_snapshot": snapshot,
-                "train_first_snapshot": train["snapshot_date"].min(),
-                "train_last_snapshot": train["snapshot_date"].max(),
-                "train_rows": len(train), "train_positive": int(train["churned"].sum()),
+                "train_first_snapshot": train_snapshots.min(),
+                "train_last_snapshot": train_snapshots.max(),
+                "train_rows": len(positions), "train_positive": train_positive,
                 "operating_threshold": threshold, **metrics, **intervals,
                 "evaluation_status": ONE_OUTCOME_AT_SNAPSHOT if one_outcome else EVALUATED,
                 "evaluation_note": one_outcome,
@@ -432,6 +474,35 @@ def baseline_values(rows: pd.DataFrame) -> dict[str, object]:
     return baseline
 
 
+def driver_contributions(model, features: pd.DataFrame, candidates: list[str],
+                         baseline: dict[str, object]) -> tuple[np.ndarray, np.ndarray]:
+    """(probability, contributions): for each candidate feature (a column) the drop in each
+    customer's probability when its value is replaced by the baseline value.
+
+    A ``CalibratedChurnModel`` replaces the feature's prepared columns by the baseline's
+    (``prepared``: the same result, one preparation instead of one per candidate); any other
+    model with ``predict_proba`` gets the feature replaced in the frame."""
+    columns = MODEL_NUMERIC_FEATURES + CATEGORICAL_FEATURES
+    contributions = np.zeros((len(features), len(candidates)))
+    if not hasattr(model, "prepared"):
+        probability = predict_probability(model, features[columns])
+        for position, feature in enumerate(candidates):
+            neutral = features[columns].copy()
+            neutral[feature] = baseline[feature]
+            contributions[:, position] = probability - predict_probability(model, neutral)
+        return probability, contributions
+    prepared, positions = model.prepared(features), model.prepared_columns()
+    typical = model.prepared(features[columns].head(1).assign(
+        **{column: baseline[column] for column in columns}))[0]
+    probability = model.from_prepared(prepared)
+    for position, feature in enumerate(candidates):
+        kept = prepared[:, positions[feature]]
+        prepared[:, positions[feature]] = typical[positions[feature]]
+        contributions[:, position] = probability - model.from_prepared(prepared)
+        prepared[:, positions[feature]] = kept
+    return probability, contributions
+
+
 def customer_drivers(model, features: pd.DataFrame, candidates: list[str],
                      baseline: dict[str, object]) -> pd.DataFrame:
     """The features that raise each customer's probability most above a typical customer.
@@ -439,13 +510,13 @@ def customer_drivers(model, features: pd.DataFrame, candidates: list[str],
     For each candidate feature the customer's value is replaced by the baseline value and the
     drop in probability is that feature's contribution; the largest positive ones are the drivers.
     """
-    columns = MODEL_NUMERIC_FEATURES + CATEGORICAL_FEATURES
-    probability = predict_probability(model, features[columns])
-    contributions = np.zeros((len(features), len(candidates)))
-    for position, feature in enumerate(candidates):
-        neutral = features[columns].copy()
-        neutral[feature] = baseline[feature]
-        contributions[:, position] = probability - predict_probability(model, neutral)
+    return drivers_from(driver_contributions(model, features, candidates, baseline)[1],
+                        candidates, features.index)
+
+
+def drivers_from(contributions: np.ndarray, candidates: list[str], index) -> pd.DataFrame:
+    """The three largest positive contributions of each row and their features' names."""
+    rows = len(index)
     # a forest on 2 threads sums its trees in either order: differences of 1e-17 are no driver
     contributions = np.round(contributions, 9)
     # stable order on (-contribution, candidate rank) keeps ties repeatable
@@ -453,15 +524,15 @@ def customer_drivers(model, features: pd.DataFrame, candidates: list[str],
     drivers = {}
     for slot in range(DRIVER_COUNT):
         if slot >= len(candidates):
-            drivers[f"driver_{slot + 1}"] = np.full(len(features), None, dtype=object)
-            drivers[f"driver_{slot + 1}_contribution"] = np.full(len(features), np.nan)
+            drivers[f"driver_{slot + 1}"] = np.full(rows, None, dtype=object)
+            drivers[f"driver_{slot + 1}_contribution"] = np.full(rows, np.nan)
             continue
         picked = order[:, slot]
-        value = contributions[np.arange(len(features)), picked]
+        value = contributions[np.arange(rows), picked]
         names = np.array(candidates, dtype=object)[picked]
         drivers[f"driver_{slot + 1}"] = np.where(value > 0, names, None)
         drivers[f"driver_{slot + 1}_contribution"] = np.where(value > 0, value, np.nan)
-    return pd.DataFrame(drivers, index=features.index)
+    return pd.DataFrame(drivers, index=index)
 
 
 def risk_tier(probability: np.ndarray, high_threshold: float, medium_threshold: float) -> np.ndarray:
@@ -488,9 +559,9 @@ def score_customers(model, model_name: str, current: pd.DataFrame, driver_candid
     ``customer_id`` columns.
     """
     current = current.sort_values("customer_id", kind="stable").reset_index(drop=True)
-    probability = predict_probability(model, current[MODEL_NUMERIC_FEATURES + CATEGORICAL_FEATURES])
+    probability, contributions = driver_contributions(model, current, driver_candidates, baseline)
     tiers = risk_tier(probability, high_threshold, medium_threshold)
-    drivers = customer_drivers(model, current, driver_candidates, baseline)
+    drivers = drivers_from(contributions, driver_candidates, current.index)
     scores = pd.DataFrame({
         "customer_id": current["customer_id"],
         "snapshot_date": current["snapshot_date"],
@@ -545,6 +616,6 @@ def score_current_snapshot(current: pd.DataFrame, training: ChurnTraining | None
     current = current.loc[current["snapshot_date"] == current["snapshot_date"].max()]
     if training is None or training.model is None:
         return unscored_customers(current)
-    with threadpool_limits(limits=1, user_api="openmp"):
+    with one_thread_pools():
         return score_customers(training.model, training.chosen, current, training.driver_candidates,
                            training.baseline, high_threshold, medium_threshold)

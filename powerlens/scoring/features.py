@@ -55,6 +55,7 @@ NUMERIC_FEATURES = [
     "latest_survey_overall",
     "latest_survey_billing",
     "programmes_enrolled",
+    "competition_index",
 ]
 # Raw seasonal-blind figures stay in the feature table for readers, but the models see their
 # seasonally adjusted forms instead: a farm's winter dip (use 0.6 of its 12-month mean, demand
@@ -82,6 +83,9 @@ class ChurnInputs:
     tickets: pd.DataFrame
     surveys: pd.DataFrame
     programmes: pd.DataFrame
+    # region_code, competition_index (the seed region_retail_competition); None: not known,
+    # the feature is then empty for everyone
+    region_competition: pd.DataFrame | None = None
 
     def normalised(self) -> "ChurnInputs":
         """Copies with date columns as datetimes, so callers may pass strings or dates."""
@@ -100,7 +104,7 @@ class ChurnInputs:
             for column in columns:
                 frame[column] = pd.to_datetime(frame[column])
             frames[name] = frame
-        return ChurnInputs(**frames)
+        return ChurnInputs(**frames, region_competition=self.region_competition)
 
 
 def months_between(start: pd.Series, end: pd.Timestamp) -> pd.Series:
@@ -154,7 +158,11 @@ INPUT_COLUMNS = {
                 "cast(overall as double) as overall, cast(billing as double) as billing"),
     "programmes": ("customer_id::varchar as customer_id, programme::varchar as programme, "
                    "cast(enrolled_date as timestamp) as enrolled_date"),
+    "region_competition": ("region_code::varchar as region_code, "
+                           "cast(competition_index as double) as competition_index"),
 }
+NO_COMPETITION = pd.DataFrame({"region_code": pd.Series(dtype=object),
+                               "competition_index": pd.Series(dtype=float)})
 VIEW_PREFIX = "pl_churn_in_"
 
 
@@ -195,13 +203,17 @@ with snapshots as (
     select cast(snapshot_date as date) as snapshot_date, labelled from pl_churn_snapshots
 ),
 base as (
-    select s.snapshot_date, s.labelled, c.*,
+    -- the region's retail competition is today's (the seed has no history), like the
+    -- customer record's attributes: a documented simplification, not a later fact about
+    -- the customer
+    select s.snapshot_date, s.labelled, c.*, rc.competition_index,
         greatest(1, (year(s.snapshot_date) - year(c.open_date)) * 12
                     + month(s.snapshot_date) - month(c.open_date)) as months_open
     from {v}customers as c
     inner join snapshots as s
         on c.open_date < s.snapshot_date
         and (c.close_date is null or c.close_date >= s.snapshot_date)
+    left join {v}region_competition as rc on c.region_code = rc.region_code
 ),
 usage_agg as (
     select customer_id, {usage_snapshot} as snapshot_date,
@@ -443,6 +455,7 @@ def _numeric_expressions() -> dict[str, str]:
         "latest_survey_overall": "survey_overall",
         "latest_survey_billing": "survey_billing",
         "programmes_enrolled": "coalesce(programmes, 0)",
+        "competition_index": "competition_index",
     }
     assert list(expressions) == NUMERIC_FEATURES, "feature SQL and NUMERIC_FEATURES disagree"
     return expressions
@@ -496,6 +509,8 @@ def _frame_from_sql(inputs: "ChurnInputs", snapshots, current_snapshot,
     with duckdb.connect() as con:
         con.execute("set threads to 2")
         sources = {name: getattr(inputs, name) for name in INPUT_COLUMNS}
+        if sources["region_competition"] is None:
+            sources["region_competition"] = NO_COMPETITION
         frame = training_relation(con, sources, snapshots, current_snapshot, window_months).df()
     return typed_frame(frame)
 

@@ -96,4 +96,9 @@ def synthetic_inputs(customers: int, months: int, seed: int, start: str = "2024-
     enrolled = rng.random(customers) < 0.1
     programmes = pd.DataFrame({"customer_id": ids[enrolled], "programme": "energy_audit",
                                "enrolled_date": first + pd.Timedelta(days=100)})
-    return ChurnInputs(customer_frame, usage, bills, payments, tickets, surveys, programmes)
+    # the competition of the four synthetic regions (no draw from rng, so the rest of the data
+    # stays what it was for a seed); churn here does not depend on it
+    competition = pd.DataFrame({"region_code": ["r01", "r02", "r03", "r04"],
+                                "competition_index": [0.9, 0.55, 0.3, 0.1]})
+    return ChurnInputs(customer_frame, usage, bills, payments, tickets, surveys, programmes,
+                       competition)

@@ -4,8 +4,9 @@
   every kept row carries the weight 1 / its class's sampling rate, so the weighted data has the
   original class mix and the probabilities stay calibrated; training time stays flat as the
   customer base grows.
-- **One fit per candidate**: the customers of the training rows are split once (75% fit, 25%
-  hold-out, all rows of a customer on one side, both outcomes on each side). Each candidate
+- **One fit per candidate**: the training rows are sampled first, then the customers of the
+  kept rows are split once (75% fit, 25% hold-out, all rows of a customer on one side, both
+  outcomes on each side). Each candidate
   setting is fitted on the fit part and judged by weighted PR-AUC on the hold-out part; the best
   one is kept and a sigmoid (Platt) map fitted on its hold-out scores calibrates it. No refit:
   the fitted model serves the metrics, the importance and the drivers.
@@ -45,6 +46,20 @@ BOOTSTRAP_ROW_BUDGET = 5_000_000
 MIN_BOOTSTRAP_REPEATS = 50
 
 
+class SampledBinsBoosting(HistGradientBoostingClassifier):
+    """Histogram gradient boosting whose bin edges are the quantiles of the (sampled) training
+    rows, not their weighted quantiles; the trees are still fitted with the weights.
+
+    scikit-learn computes weighted bin edges one percentile at a time in Python (255 per
+    feature): at 20,000 customers that was 25 of the 34 CPU seconds of the boosting fits,
+    the largest single cost of training. Bin edges are only candidate split points; the
+    unweighted ones of the sample resolve the churners' range a little more finely, which is
+    where the splits that matter are."""
+
+    def _bin_data(self, X, sample_weight, is_training_data):
+        return super()._bin_data(X, None, is_training_data)
+
+
 def make_estimator(name: str, params: dict, seed: int):
     if name == "logistic_regression":
         return LogisticRegression(C=params["C"], max_iter=2000)
@@ -53,11 +68,10 @@ def make_estimator(name: str, params: dict, seed: int):
                                       max_depth=params["max_depth"], max_samples=0.5,
                                       max_features="sqrt", random_state=seed, n_jobs=2)
     if name == "hist_gradient_boosting":
-        return HistGradientBoostingClassifier(learning_rate=params["learning_rate"],
-                                              max_leaf_nodes=params["max_leaf_nodes"],
-                                              max_iter=params["max_iter"], l2_regularization=1.0,
-                                              min_samples_leaf=40, early_stopping=False,
-                                              random_state=seed)
+        return SampledBinsBoosting(learning_rate=params["learning_rate"],
+                                   max_leaf_nodes=params["max_leaf_nodes"],
+                                   max_iter=params["max_iter"], l2_regularization=1.0,
+                                   min_samples_leaf=40, early_stopping=False, random_state=seed)
     raise ValueError(f"unknown model {name!r}; expected one of {', '.join(WAREHOUSE_MODELS)}")
 
 
@@ -73,9 +87,46 @@ class CalibratedChurnModel:
         return self.pipeline.predict_proba(features[self.columns])[:, 1]
 
     def predict_proba(self, features: pd.DataFrame) -> np.ndarray:
-        z = _logit(self.raw_score(features))
-        p = 1.0 / (1.0 + np.exp(-(self.slope * z + self.intercept)))
+        p = self._calibrated(self.raw_score(features))
         return np.column_stack([1 - p, p])
+
+    def _calibrated(self, raw: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-(self.slope * _logit(raw) + self.intercept)))
+
+    # Permutation importance and drivers change one feature at a time and predict again. The
+    # preparation (imputation, indicators, scaling, one-hot) works row by row, so changing a
+    # feature's prepared columns is the same as changing the feature and preparing again:
+    # preparing once saves a pandas round trip per pass (tested against the raw way).
+    def prepared(self, features: pd.DataFrame) -> np.ndarray:
+        """``features`` as the estimator sees them (a float matrix)."""
+        return np.asarray(self.pipeline[:-1].transform(features[self.columns]), dtype=float)
+
+    def from_prepared(self, prepared: np.ndarray) -> np.ndarray:
+        """The calibrated churn probability of each row of a ``prepared`` matrix."""
+        return self._calibrated(self.pipeline[-1].predict_proba(prepared)[:, 1])
+
+    def prepared_columns(self) -> dict[str, np.ndarray]:
+        """The columns of the prepared matrix that each feature becomes: its scaled value and
+        missing indicator, or its one-hot columns."""
+        prepare = self.pipeline.named_steps["prepare"]
+        positions: dict[str, list[int]] = {}
+        for name, steps, features in prepare.transformers_:
+            if name not in prepare.output_indices_ or not len(features):
+                continue
+            start = prepare.output_indices_[name].start
+            if name == "numeric":
+                for offset, feature in enumerate(features):
+                    positions[feature] = [start + offset]
+                indicator = steps[0].indicator_
+                for offset, index in enumerate([] if indicator is None else indicator.features_):
+                    positions[features[index]].append(start + len(features) + offset)
+            else:
+                # one-hot names start with the feature's placeholder name: "f3_<level>"
+                names = steps[-1].get_feature_names_out([f"f{i}" for i in range(len(features))])
+                for offset, column in enumerate(names):
+                    feature = features[int(column.split("_", 1)[0][1:])]
+                    positions.setdefault(feature, []).append(start + offset)
+        return {feature: np.array(columns) for feature, columns in positions.items()}
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -141,17 +192,23 @@ def holdout_split(labels: np.ndarray, groups: np.ndarray, seed: int):
 def fit_calibrated(name: str, rows: pd.DataFrame, labels, numeric: list[str],
                    categorical: list[str], seed: int, max_rows: int,
                    candidates: list[dict] | None = None,
-                   search_rows: int = SEARCH_ROWS) -> tuple[CalibratedChurnModel, dict]:
-    """The best candidate fitted once on the fit part and calibrated on the hold-out part."""
+                   search_rows: int = SEARCH_ROWS, weights=None,
+                   rows_before_sampling: int | None = None,
+                   ) -> tuple[CalibratedChurnModel, dict]:
+    """The best candidate fitted once on the fit part and calibrated on the hold-out part.
+
+    ``rows`` are sampled first (``sample_rows``: at most ``max_rows``) and the kept rows split
+    into the fit and hold-out parts by customer, so no step touches every row of a large
+    training set but the sampling. A caller that sampled already (``sample_rows`` with the
+    same seed, as ``churn._fit`` does to avoid copying a large frame) passes the kept rows,
+    ``rows_before_sampling`` and ``weights``."""
     labels = np.asarray(labels, dtype=int)
-    groups = rows["customer_id"].to_numpy()
-    fit, out = holdout_split(labels, groups, seed)
-    kept, weights = sample_rows(labels, max_rows, seed)
-    weight = np.zeros(len(labels))
-    weight[kept] = weights
-    fit, out = fit[weight[fit] > 0], out[weight[out] > 0]
-    if len(set(labels[fit])) < 2 or len(set(labels[out])) < 2:
-        raise NotEnoughData("sampling left a part without one of the outcomes")
+    if weights is None:
+        kept, weights = sample_rows(labels, max_rows, seed)
+        rows, labels = rows.iloc[kept], labels[kept]
+    total_rows = len(labels) if rows_before_sampling is None else rows_before_sampling
+    weight = np.asarray(weights, dtype=float)
+    fit, out = holdout_split(labels, rows["customer_id"].to_numpy(), seed)
     columns = numeric + categorical
     x_out = rows.iloc[out][columns]
     candidates = candidates or CANDIDATES[name]
@@ -192,9 +249,9 @@ def fit_calibrated(name: str, rows: pd.DataFrame, labels, numeric: list[str],
     sigmoid.fit(_logit(raw).reshape(-1, 1), labels[out], sample_weight=weight[out])
     model = CalibratedChurnModel(name, params, pipeline, columns, float(sigmoid.coef_[0, 0]),
                                  float(sigmoid.intercept_[0]))
-    info = {"params": params, "candidates": tried, "rows": int(len(labels)),
+    info = {"params": params, "candidates": tried, "rows": int(total_rows),
             "fit_rows": int(len(fit)), "holdout_rows": int(len(out)),
-            "sampled": bool(len(kept) < len(labels)),
+            "sampled": bool(len(labels) < total_rows),
             "weight_positive": float(weight[labels == 1].max(initial=0)),
             "weight_negative": float(weight[labels == 0].max(initial=0))}
     return model, info

@@ -25,6 +25,7 @@ CHURN_INPUT_COLUMNS = {
     "surveys": ("survey_id, customer_id, survey_date, cast(overall as double) as overall, "
                 "cast(billing as double) as billing"),
     "programmes": "customer_id, programme, enrolled_date",
+    "region_competition": "region_code, cast(competition_index as double) as competition_index",
 }
 
 
@@ -37,7 +38,8 @@ def churn_inputs(relations: dict) -> ChurnInputs:
     """``relations`` maps each ChurnInputs field to a DuckDB relation with staging columns."""
     keys = {"customers": "customer_id", "monthly_usage": "customer_id, usage_month",
             "bills": "bill_id", "payments": "payment_id", "tickets": "ticket_id",
-            "surveys": "survey_id", "programmes": "customer_id, programme"}
+            "surveys": "survey_id", "programmes": "customer_id, programme",
+            "region_competition": "region_code"}
     frames = {name: read_relation(relations[name], CHURN_INPUT_COLUMNS[name], keys[name])
               for name in CHURN_INPUT_COLUMNS}
     return ChurnInputs(**frames).normalised()
@@ -58,7 +60,8 @@ def churn_feature_relation(session, relations: dict, min_history_months, window_
 
     ``relations`` holds the dbt relations of ``int_consumption__customer_months`` (key
     ``customer_months``) and of the staged customers, bills, payments, tickets, surveys and
-    programmes (the ``ChurnInputs`` names). Monthly usage is the one warehouse definition (the
+    programmes and of the seed ``region_retail_competition`` (key ``region_competition``; the
+    ``ChurnInputs`` names). Monthly usage is the one warehouse definition (the
     months that have readings); the current snapshot is the day after the last usage month.
     """
     from powerlens.scoring.features import snapshot_dates, training_relation

@@ -6,7 +6,8 @@ import math
 import pandas as pd
 import pytest
 
-from powerlens.scoring.features import (FEATURES, FORBIDDEN_FEATURES, ChurnInputs,
+from powerlens.scoring.features import (FEATURES, FORBIDDEN_FEATURES, MODEL_NUMERIC_FEATURES,
+                                        ChurnInputs,
                                         build_snapshot_features, build_training_frame,
                                         churn_label, snapshot_dates)
 from powerlens.scoring.synthetic import synthetic_inputs
@@ -63,7 +64,11 @@ def hand_made_inputs() -> ChurnInputs:
     programmes = pd.DataFrame([
         ("c1", "energy_audit", "2024-02-01"), ("c1", "pv_install", "2024-08-01"),
     ], columns=["customer_id", "programme", "enrolled_date"])
-    return ChurnInputs(customers, usage, bills, payments, tickets, surveys, programmes)
+    # region r2 is missing from the competition seed (a region the utility has not assessed)
+    competition = pd.DataFrame([("r1", 0.9), ("r3", 0.1)],
+                               columns=["region_code", "competition_index"])
+    return ChurnInputs(customers, usage, bills, payments, tickets, surveys, programmes,
+                       competition)
 
 
 @pytest.fixture
@@ -137,6 +142,22 @@ def test_survey_programmes_and_static(features):
     assert math.isnan(features.loc["c2", "latest_survey_overall"])
 
 
+def test_competition_index_is_the_customers_regions(features):
+    # c1 is in r1 (0.9); c2's region r2 has no row in the seed: empty, not 0 (0 would read as
+    # "no competition"), so the models impute it and see its missing indicator
+    assert features.loc["c1", "competition_index"] == pytest.approx(0.9)
+    assert math.isnan(features.loc["c2", "competition_index"])
+    assert "competition_index" in MODEL_NUMERIC_FEATURES
+
+
+def test_without_a_competition_table_the_feature_is_empty_for_everyone():
+    inputs = hand_made_inputs()
+    inputs.region_competition = None
+    features = build_snapshot_features(inputs.normalised(), SNAPSHOT)
+    assert list(features.index) == ["c1", "c2"]
+    assert features["competition_index"].isna().all()
+
+
 def test_label_is_closing_within_the_window():
     customers = hand_made_inputs().normalised().customers
     assert churn_label(customers, SNAPSHOT, 3).to_dict() == {"c1": False, "c2": True}
@@ -161,7 +182,9 @@ def _before(inputs: ChurnInputs, cutoff: pd.Timestamp) -> ChurnInputs:
     customers.loc[customers["close_date"] >= cutoff, "close_date"] = pd.NaT
     customers["close_reason"] = None
     frames["tickets"] = tickets
-    return ChurnInputs(customers=customers, **frames)
+    # the competition seed is reference data without dates: it stands as it is
+    return ChurnInputs(customers=customers, **frames,
+                       region_competition=inputs.region_competition)
 
 
 @pytest.mark.parametrize("inputs", [hand_made_inputs(), synthetic_inputs(300, 24, seed=5)],

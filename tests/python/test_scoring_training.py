@@ -123,3 +123,41 @@ def test_train_or_load_trains_once_then_loads(tmp_path):
     assert second[1]["version"] == first[1]["version"]
     assert second[0].model == "a fitted model"
     assert artefact.model_dir_for("", "/data/wh/powerlens.duckdb").as_posix() == "/data/wh/churn_model"
+
+
+def test_drivers_and_importance_in_prepared_columns_equal_changing_the_feature():
+    # the fast way (one preparation, a feature's prepared columns replaced) must give what
+    # replacing the raw feature and preparing again gives, for every feature and model,
+    # including missing values and a category the model never saw
+    from powerlens.scoring.features import MODEL_FEATURES, build_training_frame, snapshot_dates
+    from powerlens.scoring.synthetic import synthetic_inputs
+
+    frame = build_training_frame(synthetic_inputs(600, 24, seed=4),
+                                 snapshot_dates("2024-01-01", "2026-01-01", 6), "2026-01-01", 3)
+    rows = churn.labelled(frame)
+    current = frame.loc[frame["snapshot_date"] == frame["snapshot_date"].max()]
+    current = current.reset_index(drop=True)
+    current.loc[:4, "region_code"] = None
+    current.loc[5:7, "region_code"] = "never_seen"
+    current.loc[8:11, "kwh_yoy_3m"] = np.nan
+
+    class RawFeatures:  # the same model, seen only through predict_proba (the raw way)
+        def __init__(self, model):
+            self.model = model
+
+        def predict_proba(self, features):
+            return self.model.predict_proba(features)
+
+    baseline = churn.baseline_values(rows)
+    for name in ("logistic_regression", "hist_gradient_boosting"):
+        with churn.one_thread_pools():  # as in training: OpenMP threads crawl on a busy machine
+            model, _ = churn._fit(name, rows, churn.TrainingSettings())
+        fast = churn.driver_contributions(model, current, MODEL_FEATURES, baseline)
+        raw = churn.driver_contributions(RawFeatures(model), current, MODEL_FEATURES, baseline)
+        np.testing.assert_allclose(fast[0], raw[0], atol=1e-12)
+        np.testing.assert_allclose(fast[1], raw[1], atol=1e-12)
+        assert np.abs(fast[1]).max() > 0.001  # the comparison is not between two zeros
+        positions = model.prepared_columns()
+        assert sorted(positions) == sorted(MODEL_FEATURES)
+        assert sorted(np.concatenate(list(positions.values()))) == list(
+            range(model.prepared(current).shape[1]))
