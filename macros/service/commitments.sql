@@ -13,3 +13,26 @@
          'target_urban': var('service_complaint_reply_days'), 'target_rural': var('service_complaint_reply_days')},
     ]) }}
 {%- endmacro %}
+
+{#- One row per commitment that applies to a ticket of `relation` (fct_service_tickets' columns):
+    the given columns, then commitment_stage (response, resolution), commitment, target,
+    target_unit, measure and is_met (the two stages unpivoted). -#}
+{% macro service_commitment_rows(relation, columns) -%}
+    {%- for stage in ['response', 'resolution'] %}
+    select
+        {%- for column in columns %}
+        {{ column }},
+        {%- endfor %}
+        '{{ stage }}' as commitment_stage,
+        {{ stage }}_commitment as commitment,
+        {{ stage }}_target as target,
+        {{ stage }}_target_unit as target_unit,
+        {{ stage }}_measure as measure,
+        {{ stage }}_commitment_met as is_met
+    from {{ relation }}
+    where {{ stage }}_commitment is not null
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+{%- endmacro %}

@@ -387,3 +387,13 @@ def test_malformed_csv_line_fails_the_build_loudly(tmp_path):
     assert result.returncode != 0
     output = result.stdout + result.stderr
     assert "customers.csv" in output and "CSV" in output
+
+
+def test_an_export_without_the_optional_columns_stages_them_derived_or_empty(planted_build):
+    """The fixture predates own_generation and energy_saving_actions: it stages, with
+    own_generation following has_pv (solar when true, none when false) and no habits."""
+    con, _ = planted_build
+    assert dict(con.execute("select customer_id, own_generation from staging.stg_cis__customers"
+                            " where customer_id in ('C0001', 'C0002')").fetchall()) == {"C0001": "none", "C0002": "solar"}
+    assert con.execute("select count(*), count(energy_saving_actions) from staging.stg_service__surveys"
+                       ).fetchone()[1] == 0

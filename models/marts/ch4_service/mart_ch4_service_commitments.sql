@@ -17,21 +17,7 @@ with tickets as (
 ),
 
 commitment_rows as (
-    {%- for stage in ['response', 'resolution'] %}
-    select
-        '{{ stage }}' as commitment_stage,
-        {{ stage }}_commitment as commitment,
-        urban_rural,
-        {{ stage }}_target as target,
-        {{ stage }}_target_unit as target_unit,
-        {{ stage }}_measure as measure,
-        {{ stage }}_commitment_met as is_met
-    from tickets
-    where {{ stage }}_commitment is not null
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
+    {{ service_commitment_rows('tickets', ['urban_rural']) }}
 ),
 
 commitment_results as (

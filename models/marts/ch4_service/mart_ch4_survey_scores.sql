@@ -1,5 +1,5 @@
 -- survey scores (1-10) per dimension, customer type and region
-{% set dimensions = ['overall', 'reliability', 'power_quality', 'billing', 'staff', 'channels'] %}
+{% set dimensions = survey_dimensions() %}
 with surveys as (
     select
         surveys.survey_id,
@@ -13,18 +13,7 @@ with surveys as (
 ),
 
 dimension_scores as (
-    {%- for dimension in dimensions %}
-    select
-        '{{ dimension }}' as dimension,
-        customer_type,
-        region_code,
-        {{ dimension }} as score
-    from surveys
-    where {{ dimension }} is not null
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
+    {{ survey_dimension_rows('surveys', ['customer_type', 'region_code']) }}
 ),
 
 score_summary as (
