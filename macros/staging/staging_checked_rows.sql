@@ -377,38 +377,63 @@ nullif(regexp_replace({{ text_sql }}, '^[\s　]+|[\s　]+$', '', 'g'), '')
 
 {#- One raw read, typed (the body of staging_checked_rows' reads): every column's trimmed text
     and typed value, the raw text of text-read columns, the file, and with number_rows the 1-based
-    row within the file (for CSV this costs a second read of the files, for their row offsets). -#}
+    row within the file (for CSV this costs a second read of the files, for their row offsets).
+
+    A text-read value takes the fast path when its clean form parses (staging_fast_typed_value);
+    only the others are trimmed and parsed in full. DuckDB evaluates an expression that occurs
+    more than once in a projection once, for every row, ahead of any CASE or COALESCE around it
+    (its common-subexpression pass), and the full parsers repeat their input many times: handed
+    the raw text, they trimmed and translated every value of the 62 M daily readings. So the full
+    path reads `__slow`, the text only where the fast path failed and NULL elsewhere: whatever is
+    evaluated eagerly runs on NULLs for the clean rows. -#}
 {% macro staging_typed_rows_sql(source_relation, columns, source_types, number_rows, only_files=none) -%}
     select
         {%- for column in columns %}
-        {%- set native = staging_native_typed_value(column.get('type', 'text'), source_types.get(column['name'], 'VARCHAR'), 'raw_rows.' ~ column['name']) %}
+        {%- set column_type = column.get('type', 'text') %}
+        {%- set name = column['name'] %}
+        {%- set native = staging_native_typed_value(column_type, source_types.get(name, 'VARCHAR'), 'fast_rows.' ~ name) %}
+        {%- set fast = staging_fast_typed_value(column_type, 'x') | trim %}
         {%- if native %}
-        raw_rows.{{ column['name'] }},
-        {{ native }} as {{ column['name'] }}__typed,
+        fast_rows.{{ name }},
+        {{ native }} as {{ name }}__typed,
+        {%- elif fast %}
+        {%- set slow = staging_trimmed_text('case when fast_rows.' ~ name ~ '__fast is null then fast_rows.' ~ name ~ '__raw end') %}
+        case when fast_rows.{{ name }}__fast is not null then fast_rows.{{ name }}__raw else {{ slow }} end as {{ name }},
+        coalesce(fast_rows.{{ name }}__fast, {{ staging_typed_value(column_type, slow) }}) as {{ name }}__typed,
+        fast_rows.{{ name }}__raw,
         {%- else %}
-        {#- text: the trimmed text (NULL when empty) is what the checks read; the raw text is kept
-            for the rejected rows' raw record. A value in its clean form (staging_fast_typed_value)
-            is typed as it is: it has nothing to trim, so only the other values are trimmed and
-            parsed in full #}
-        {%- set raw_text = 'cast(raw_rows.' ~ column['name'] ~ ' as varchar)' %}
-        {%- set trimmed = staging_trimmed_text(raw_text) %}
-        {%- set fast = staging_fast_typed_value(column.get('type', 'text'), raw_text) | trim %}
-        {%- if fast %}
-        case when ({{ fast }}) is not null then {{ raw_text }} else {{ trimmed }} end as {{ column['name'] }},
-        coalesce({{ fast }}, {{ staging_typed_value(column.get('type', 'text'), trimmed) }}) as {{ column['name'] }}__typed,
-        {%- else %}
-        {{ trimmed }} as {{ column['name'] }},
-        {{ staging_typed_value(column.get('type', 'text'), trimmed) }} as {{ column['name'] }}__typed,
-        {%- endif %}
-        {{ raw_text }} as {{ column['name'] }}__raw,
+        {{ staging_trimmed_text('fast_rows.' ~ name ~ '__raw') }} as {{ name }},
+        {{ staging_typed_value(column_type, staging_trimmed_text('fast_rows.' ~ name ~ '__raw')) }} as {{ name }}__typed,
+        fast_rows.{{ name }}__raw,
         {%- endif %}
         {%- endfor %}
-        raw_rows._source_file
+        fast_rows._source_file
+        {%- set single_csv_file = number_rows and only_files is none and staging_csv_file_count(source_relation) == 1 %}
         {%- if number_rows %},
-        coalesce(raw_rows._parquet_row, raw_rows._ordinality - csv_file_offsets._ordinality_offset)
+        coalesce(fast_rows._parquet_row, fast_rows._ordinality{{ '' if single_csv_file else ' - csv_file_offsets._ordinality_offset' }})
             as _source_row,
-        raw_rows._field_count
+        fast_rows._field_count
         {%- endif %}
+    from (
+        {#- the raw text of every text-read column and its fast-path value -#}
+        select
+            {%- for column in columns %}
+            {%- set column_type = column.get('type', 'text') %}
+            {%- set name = column['name'] %}
+            {%- if staging_native_typed_value(column_type, source_types.get(name, 'VARCHAR'), name) %}
+            raw_rows.{{ name }},
+            {%- else %}
+            cast(raw_rows.{{ name }} as varchar) as {{ name }}__raw,
+            {%- set fast = staging_fast_typed_value(column_type, 'cast(raw_rows.' ~ name ~ ' as varchar)') | trim %}
+            {%- if fast %}
+            {{ fast }} as {{ name }}__fast,
+            {%- endif %}
+            {%- endif %}
+            {%- endfor %}
+            raw_rows._source_file,
+            raw_rows._ordinality,
+            raw_rows._parquet_row,
+            raw_rows._field_count
     from (
         {#- The untyped-empty prototype makes every declared column exist even when no raw file
             does (optional exports) or a file lacks a column, without changing the types a file
@@ -440,7 +465,8 @@ nullif(regexp_replace({{ text_sql }}, '^[\s　]+|[\s　]+$', '', 'g'), '')
         ) as raw_files
         {{ staging_only_files_filter(only_files) }}
     ) as raw_rows
-    {%- if number_rows %}
+    ) as fast_rows
+    {%- if number_rows and not single_csv_file %}
     left join (
         {#- CSV rows are numbered across the glob: a file's rows start after the previous files'.
             The limit (far above any number of files) tells DuckDB's planner that this side is
@@ -458,9 +484,20 @@ nullif(regexp_replace({{ text_sql }}, '^[\s　]+|[\s　]+$', '', 'g'), '')
         group by all
         limit 100000
     ) as csv_file_offsets
-        on raw_rows._source_file = csv_file_offsets._source_file
+        on fast_rows._source_file = csv_file_offsets._source_file
     {%- endif %}
 {%- endmacro %}
+
+{#- How many CSV files the source reads, or none when that cannot be told from its reader. With
+    one file, DuckDB's ordinality is the row number: the per-file offsets, a second full read of
+    the file that CSV row numbering keeps to one thread, are not needed. The file list is the SQL
+    list literal of read_csv in the reader (var raw_file_reader), globbed without reading a row. -#}
+{% macro staging_csv_file_count(source_relation) %}
+    {% if not execute %}{% do return(none) %}{% endif %}
+    {% set found = modules.re.search("read_csv\\((\\['(?:[^']|'')*'(?:\\s*,\\s*'(?:[^']|'')*')*\\])", source_relation | string) %}
+    {% if not found %}{% do return(none) %}{% endif %}
+    {% do return(run_query('select count(*) from glob(' ~ found.group(1) ~ ')').columns[0].values()[0]) %}
+{% endmacro %}
 
 {#- Read only the given files (an incremental build); the constants let DuckDB skip the others. -#}
 {% macro staging_only_files_filter(only_files) -%}

@@ -111,10 +111,14 @@ def builds(months) -> dict:
     live = root / "live"
     shutil.copytree(months["july"], live)
     # a customer missing from July's master: their readings are orphans until August's arrives
+    # (the first account open all period, so it has months of readings whatever the generator draws)
+    with (live / "customers.csv").open(newline="", encoding="utf-8") as handle:
+        orphan = next(row["customer_id"] for row in csv.DictReader(handle)
+                      if row["open_date"] < START + "-01" and not row["close_date"])
     orphaned: list[str] = []
     rewrite_csv(live / "customers.csv",
-                lambda rows: [row for row in rows if not (row[0] == "C00000005" and not orphaned.append(row[0]))])
-    assert orphaned == ["C00000005"]
+                lambda rows: [row for row in rows if not (row[0] == orphan and not orphaned.append(row[0]))])
+    assert orphaned == [orphan]
     # a row with a field too many in a file that stays the same: the preflight rewrites the file
     # to mark it in every run, the unchanged file included (staging rejects it: field_count)
     malformed = live / "payments" / "2024-02.csv"
@@ -129,8 +133,8 @@ def builds(months) -> dict:
     with duckdb.connect(str(root / "warehouse" / "powerlens.duckdb"), read_only=True) as con:
         first_rejections = {
             "orphan_readings": con.execute(
-                "select count(*) from staging.base_mdm__meter_readings where customer_id = "
-                "'C00000005' and _failed_rules = 'orphan_customer'").fetchone()[0],
+                "select count(*) from staging.base_mdm__meter_readings where customer_id = ? "
+                "and _failed_rules = 'orphan_customer'", [orphan]).fetchone()[0],
             "future_rows": con.execute(
                 "select count(*) from staging.stg_audit__rejected_rows where detail "
                 "like '%after as_of_date " + FIRST_AS_OF + "%'").fetchone()[0]}
@@ -164,7 +168,8 @@ def builds(months) -> dict:
     return {"first": first, "second": second, "full": full, "live": live,
             "incremental_db": root / "warehouse" / "powerlens.duckdb",
             "full_db": root / "full" / "powerlens.duckdb", "late_row": april[10],
-            "corrected": corrected, "first_rejections": first_rejections}
+            "corrected": corrected, "first_rejections": first_rejections,
+            "orphan": orphan}
 
 
 def test_an_unchanged_file_the_preflight_rewrote_is_rewritten_again(builds):
@@ -225,10 +230,10 @@ def test_the_scenario_exercised_every_kind_of_change(builds):
                                       builds["corrected"]["reading_date"]]).fetchone()
         assert peak == (999.5,)
         orphans = con.execute(
-            "select count(*) from staging.base_mdm__meter_readings where customer_id = "
-            "'C00000005' and _failed_rules is not null").fetchone()[0]
+            "select count(*) from staging.base_mdm__meter_readings where customer_id = ? "
+            "and _failed_rules is not null", [builds["orphan"]]).fetchone()[0]
         staged = con.execute("select count(*) from staging.stg_mdm__meter_readings "
-                             "where customer_id = 'C00000005'").fetchone()[0]
+                             "where customer_id = ?", [builds["orphan"]]).fetchone()[0]
         # every reading the first build rejected as an orphan is staged now
         assert orphans == 0 and staged >= builds["first_rejections"]["orphan_readings"]
         future = con.execute(
