@@ -63,6 +63,10 @@ PRIVATE_DIR_MODE, PRIVATE_FILE_MODE = 0o700, 0o600
 # reference tables BI users need beside the marts: the labels of every code (Chinese, English)
 REFERENCE_SCHEMA = "reference"
 REFERENCE_EXPORTS = ("code_labels", "regions")
+# a mart table of at least this many rows is a view over the release's own Parquet export in
+# the analysts' file, not a second copy: copying the largest marts (bills, payments, monthly
+# usage, customer-360 months: millions of rows at 100,000 customers) doubled the publish
+ANALYST_VIEW_MIN_ROWS = 1_000_000
 # marts exported one file per month of this date column
 MONTHLY_EXPORTS = {"fct_daily_usage": "reading_date"}
 # per monthly export and month, the digest of its rows, kept in the export folder
@@ -244,12 +248,13 @@ def _export_by_month(con, table: str, date_column: str, export_dir: Path,
     return digests
 
 
-def write_analyst_file(build_db: Path, target: Path, export_dir: Path) -> Path:
+def write_analyst_file(build_db: Path, target: Path, export_dir: Path,
+                       view_min_rows: int = ANALYST_VIEW_MIN_ROWS) -> Path:
     """Write the analysts' file from the build: every schema but RESTRICTED_SCHEMAS and
     BUILD_ONLY_SCHEMAS, table by table into a new file, and the `audit` schema of masked
-    rejected rows. A view that reads a
-    restricted schema (the daily grain reads staging) reads its own Parquet export instead, or
-    becomes a table of its rows."""
+    rejected rows. A mart table of at least ``view_min_rows`` rows with a Parquet export in
+    ``export_dir`` is a view over that export. A view that reads a restricted schema (the daily
+    grain reads staging) reads its own Parquet export instead, or becomes a table of its rows."""
     target.unlink(missing_ok=True)
     with duckdb.connect(str(target)) as con:
         con.execute(f"attach {_sql_path(build_db)} as build (read_only)")
@@ -259,10 +264,15 @@ def write_analyst_file(build_db: Path, target: Path, export_dir: Path) -> Path:
             [list(RESTRICTED_SCHEMAS + BUILD_ONLY_SCHEMAS)]).fetchall()]
         for schema in schemas:
             con.execute(f"create schema if not exists {_ident(schema)}")
-        for schema, table, create_sql in con.execute(
-                "select schema_name, table_name, sql from duckdb_tables() where database_name = "
-                "'build' and schema_name in (select unnest(?::varchar[])) order by all",
-                [schemas]).fetchall():
+        for schema, table, create_sql, rows in con.execute(
+                "select schema_name, table_name, sql, estimated_size from duckdb_tables() "
+                "where database_name = 'build' and schema_name in (select unnest(?::varchar[])) "
+                "order by all", [schemas]).fetchall():
+            exported = _exported_files(export_dir, table) if schema == MARTS_SCHEMA else []
+            if exported and rows >= view_min_rows:
+                con.execute(f"create view {_ident(schema)}.{_ident(table)} as "
+                            f"select * from {_parquet_source(exported)}")
+                continue
             con.execute(create_sql)
             con.execute(f"insert into {_ident(schema)}.{_ident(table)} "
                         f"select * from build.{_ident(schema)}.{_ident(table)}")
@@ -283,8 +293,8 @@ def write_analyst_file(build_db: Path, target: Path, export_dir: Path) -> Path:
             views = remaining
         for schema, view, _ in views:
             exported = _exported_files(export_dir, view) if schema == MARTS_SCHEMA else []
-            source = (f"read_parquet([{', '.join(_sql_path(path) for path in exported)}])"
-                      if exported else f"build.{_ident(schema)}.{_ident(view)}")
+            source = (_parquet_source(exported) if exported
+                      else f"build.{_ident(schema)}.{_ident(view)}")
             kind = "view" if exported else "table"
             con.execute(f"create {kind} {_ident(schema)}.{_ident(view)} as select * from {source}")
         _write_masked_audit(con)
@@ -292,6 +302,12 @@ def write_analyst_file(build_db: Path, target: Path, export_dir: Path) -> Path:
         con.execute("detach build")
     target.chmod(OPEN_FILE_MODE)
     return target
+
+
+def _parquet_source(files: list[Path]) -> str:
+    """The files by absolute path: a view's relative path would resolve against the reader's
+    working folder, not the file's."""
+    return f"read_parquet([{', '.join(_sql_path(path.resolve()) for path in files)}])"
 
 
 def _exported_files(export_dir: Path, table: str) -> list[Path]:

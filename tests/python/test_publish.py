@@ -168,3 +168,39 @@ def test_a_read_write_reader_is_named_instead_of_failing_halfway(tmp_path):
     assert "is locked by another process" in result.stderr
     assert "readers must connect read-only" in result.stderr
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_large_marts_are_views_over_the_release_export_in_the_analysts_file(tmp_path):
+    """A mart with at least view_min_rows rows reads the release's own Parquet (no second copy);
+    a smaller one is a table; both give the build's rows, and the view still reads them when the
+    reader's working folder is elsewhere (absolute paths)."""
+    from powerlens.pipeline import publish
+    build = tmp_path / "build.duckdb"
+    with duckdb.connect(str(build)) as con:
+        con.execute("create schema marts")
+        con.execute("create table marts.fct_large as select range as id, range * 0.5 as kwh "
+                    "from range(5)")
+        con.execute("create table marts.dim_small as select 1 as id, 'a' as code")
+        con.execute("create schema reference")
+        for table in publish.REFERENCE_EXPORTS:
+            con.execute(f"create table reference.{table} as select 'x' as code")
+    export_dir = tmp_path / "release" / "parquet"
+    publish.export_marts(build, export_dir, None)
+    target = tmp_path / "release" / "powerlens.duckdb"
+    publish.write_analyst_file(build, target, export_dir, view_min_rows=3)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    cwd = os.getcwd()
+    os.chdir(elsewhere)
+    try:
+        with duckdb.connect(str(target), read_only=True) as con:
+            kinds = dict(con.execute(
+                "select table_name, table_type from information_schema.tables "
+                "where table_schema = 'marts'").fetchall())
+            large = con.execute("select id, kwh from marts.fct_large order by id").fetchall()
+            small = con.execute("select id, code from marts.dim_small").fetchall()
+    finally:
+        os.chdir(cwd)
+    assert kinds == {"fct_large": "VIEW", "dim_small": "BASE TABLE"}
+    assert large == [(i, i * 0.5) for i in range(5)]
+    assert small == [(1, "a")]
