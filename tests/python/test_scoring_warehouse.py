@@ -113,3 +113,21 @@ def test_profiles_compare_the_group_with_the_base(warehouse):
         per_dimension = profile.groupby("dimension")
         assert per_dimension["base_share"].sum().round(9).eq(1.0).all(), table
         assert per_dimension["base_customers"].sum().nunique() == 1, table
+
+
+def test_farms_are_not_flagged_for_their_season(warehouse):
+    # issue 10's symptom: every farm was high risk though none churned, their off-season dip
+    # read as leaving. A farm may be high risk, as often as other customers at most (twice
+    # the base's high share, plus one for a group of 15), and then for a named reason
+    scores = frame(warehouse, """
+        select customers.customer_type, scores.risk_tier, scores.driver_1
+        from marts.mart_ch5_churn_scores as scores
+        inner join marts.dim_customers as customers using (customer_id)
+        where scores.risk_tier <> 'unscored'
+    """)
+    farms = scores.loc[scores["customer_type"] == "agricultural"]
+    assert len(farms) >= 10
+    high_share = (scores["risk_tier"] == "high").mean()
+    high_farms = farms.loc[farms["risk_tier"] == "high"]
+    assert len(high_farms) <= 2 * high_share * len(farms) + 1, (len(high_farms), len(farms))
+    assert high_farms["driver_1"].notna().all()
