@@ -122,7 +122,8 @@ def write_chunk(chunk, period: Period, ref, rng, options: GeneratorOptions, writ
         "component": output.codes([ERROR_COMPONENT[k] for k in ERROR_KINDS], bills.error_kind[planted]),
     })
 
-    payments = generate_payments(chunk, bills, period, rng)
+    # a spawned stream: changing how payments are drawn leaves the later tables' values alone
+    payments = generate_payments(chunk, bills, period, rng.spawn(1)[0])
     background.submit(writers["payments"], {
         "payment_id": output.prefixed_ids("P", (chunk.number[payments.customer], 8),
                                           (sequence_within(payments.customer), 4)),

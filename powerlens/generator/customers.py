@@ -13,16 +13,26 @@ from powerlens.generator.reference import CUSTOMER_TYPES, Reference
 
 LI, GC, RES, AGR, EV = range(5)  # indices into CUSTOMER_TYPES
 
-# share of accounts by count (residential well over 90%, large industrial a fraction of a percent)
-TYPE_SHARE = np.array([0.004, 0.062, 0.916, 0.015, 0.003])
-# yearly probability that an account closes; commercial churns most
-ANNUAL_CHURN = np.array([0.06, 0.15, 0.085, 0.05, 0.12])
+# share of accounts by count (residential well over 90%, large industrial under 1%: enough of them
+# that no one factory carries more than a few percent of the kWh of a 10,000-account sample)
+TYPE_SHARE = np.array([0.008, 0.065, 0.909, 0.015, 0.003])
+# yearly probability that an account closes for reasons other than switching to a retailer
+# (households move out, businesses close or merge); the retail-market types also switch, at
+# SWITCH_CHURN x the region's competition index (seeds/region_retail_competition.csv)
+ANNUAL_CHURN = np.array([0.02, 0.06, 0.075, 0.03, 0.04])
+SWITCH_CHURN = np.array([0.06, 0.10, 0.0, 0.0, 0.10])
+LI_SIZES = np.array([315, 400, 500, 630, 800, 1000, 1250, 1600, 2000, 2500, 3150, 4000, 5000, 6300])
+LI_SIZE_WEIGHTS = np.array([14, 14, 13, 12, 10, 9, 7, 6, 5, 4, 2.5, 1.6, 1.1, 0.8])
+LI_LARGEST_KVA_PER_ACCOUNT = 0.8
+# a small factory on the general tariff uses more than a shop or office of the same supply
+GC_FACTORY_LEVEL = 2.0
 # probability that a closer shows the pre-closing pattern (many closers show none)
-SIGNAL_SHARE_CLOSERS = np.array([0.7, 0.7, 0.6, 0.6, 0.65])
+SIGNAL_SHARE_CLOSERS = np.array([0.7, 0.7, 0.7, 0.6, 0.65])
 # share of staying customers with the same pattern in some half year (a scare that passes)
 SIGNAL_SHARE_STAYERS = 0.05
-# probability that an account opened during the period rather than before it, per period month
-NEW_ACCOUNT_SHARE_PER_MONTH = 0.006
+# probability that an account opened during the period rather than before it, per period month and
+# type: openings outnumber closures (residential base +3-4% a year, EV charging fastest)
+NEW_ACCOUNT_SHARE_PER_MONTH = np.array([0.006, 0.011, 0.008, 0.003, 0.015])
 ACCOUNT_AGE_MEAN_DAYS = 8 * 365
 SECTORS = ("primary", "secondary", "tertiary", "residential")
 BASES = ("capacity", "demand", "none")
@@ -30,6 +40,15 @@ CLOSE_REASONS = ("switched_retailer", "relocated", "business_closed", "merged", 
 INDUSTRY_SECTIONS = tuple("ABCDEFGHIJKLMNOPQRST")
 SECONDARY_SECTIONS = set("BCDE")
 PAYER_ON_TIME, PAYER_LATE, PAYER_ARREARS = range(3)
+# payment habits (on time, sometimes late, arrears-prone) of households and of businesses: most pay
+# on time; a utility with reminders and suspension leaves few lasting payers of arrears
+PAYER_MIX_HOUSEHOLD = (0.87, 0.11, 0.02)
+PAYER_MIX_BUSINESS = (0.82, 0.15, 0.03)
+# seasonal load profiles (rows of usage.SEASON): the type's own, then irrigation pumping, electric
+# heating and cooling-heavy loads (cold stores, air-conditioned premises)
+SEASON_IRRIGATION, SEASON_HEATING, SEASON_COOLING = 5, 6, 7
+IRRIGATION_SHARE_OF_FARMS = 0.7
+HEATING_SHARE_OF_COMMERCIAL, COOLING_SHARE_OF_COMMERCIAL = 0.06, 0.08
 
 
 @dataclass
@@ -62,6 +81,7 @@ class Customers:
     vacant: np.ndarray          # residential homes standing empty (no consumption)
     pf_fix_day: np.ndarray      # day a power-factor correction is installed (pf_correction), -1 none
     contract_demand: np.ndarray  # contract maximum demand in centi-kW (demand basis), -1 none or not exported
+    season: np.ndarray          # row of usage.SEASON: the type's profile or a seasonal load
 
     def __len__(self) -> int:
         return len(self.number)
@@ -112,7 +132,8 @@ def build_customers(n: int, period: Period, ref: Reference, rng: np.random.Gener
 
     industry = np.full(n, -1, dtype=np.int64)
     gc_sections = list("CEFGHIJKLMNOPQRS")
-    gc_weights = [25, 5, 25, 5, 12, 4, 2, 4, 5, 2, 2, 4, 3, 3, 2, 3]
+    # small manufacturers (C) under 315 kVA are general commercial & industrial customers too
+    gc_weights = [40, 5, 25, 5, 12, 4, 2, 4, 5, 2, 2, 4, 3, 3, 2, 3]
     industry[is_gc] = _choice(rng, _sections(gc_sections), gc_weights, is_gc.sum())
     industry[is_li] = _choice(rng, _sections("CBD"), [80, 10, 10], is_li.sum())
     industry[is_agr] = INDUSTRY_SECTIONS.index("A")
@@ -131,9 +152,19 @@ def build_customers(n: int, period: Period, ref: Reference, rng: np.random.Gener
     voltage[gc_lv] = 0.4
     capacity[gc_hv] = _choice(rng, [125, 160, 200, 250, 315, 400, 500, 630], [5, 15, 20, 20, 15, 12, 8, 5], gc_hv.sum())
     voltage[gc_hv] = 10
-    li_sizes = [315, 400, 500, 630, 800, 1000, 1250, 1600, 2000, 2500, 3150, 4000, 5000, 6300, 8000, 10000, 12500, 16000, 20000]
-    capacity[is_li] = _choice(rng, li_sizes, [14, 13, 12, 11, 9, 8, 7, 5, 4, 3, 3, 2, 2, 1.5, 1.2, 1, 0.8, 0.6, 0.5], is_li.sum())
-    voltage[is_li] = np.select([capacity[is_li] >= 16000, capacity[is_li] >= 5000], [110, 35], default=10)
+    # transformer sizes of a prefecture city's large industry, mostly 315-2,000 kVA. A sample stands
+    # for part of the city: it holds no plant bigger than LI_LARGEST_KVA_PER_ACCOUNT x its accounts
+    # (plants of 10,000 kVA and more would each carry over 5% of a 10,000-account sample's kWh, and
+    # one 5,000 kVA plant a quarter of a 1,000-account sample's)
+    sizes = LI_SIZES[LI_SIZES <= max(LI_SIZES[0], LI_LARGEST_KVA_PER_ACCOUNT * n)]
+    weights = LI_SIZE_WEIGHTS[:len(sizes)]
+    capacity[is_li] = _choice(rng, sizes, weights, is_li.sum())
+    # the smaller plants of a small sample stand for the missing big ones: they run busier, so that
+    # large industry keeps its share of the kWh (mean load at most 25% of the capacity, so that
+    # the 15-minute peaks stay within it)
+    li_utilisation_scale = ((LI_SIZES * LI_SIZE_WEIGHTS).sum() / LI_SIZE_WEIGHTS.sum()
+                            / ((sizes * weights).sum() / weights.sum()))
+    voltage[is_li] = np.where(capacity[is_li] >= 3150, 35, 10)
     capacity[is_agr] = _choice(rng, [10, 20, 30, 50, 80, 100, 125, 160, 200], [15, 20, 15, 15, 10, 10, 6, 5, 4], is_agr.sum())
     voltage[is_agr] = np.where(capacity[is_agr] >= 125, 10, 0.4)
     capacity[is_ev] = _choice(rng, [315, 400, 500, 630, 800, 1000, 1250], [15, 20, 20, 20, 10, 10, 5], is_ev.sum())
@@ -160,7 +191,7 @@ def build_customers(n: int, period: Period, ref: Reference, rng: np.random.Gener
 
     # opening: most accounts exist before the period, some open in each period month
     month_starts = period.month_starts
-    new_share = min(0.5, NEW_ACCOUNT_SHARE_PER_MONTH * period.months)
+    new_share = np.minimum(0.5, NEW_ACCOUNT_SHARE_PER_MONTH[ctype] * period.months)
     opens_inside = rng.random(n) < new_share
     # account age at the period start: exponential (mean 8 years), truncated so that no account
     # predates the CIS migration on 2000-01-01 (staging rejects earlier dates by default)
@@ -172,8 +203,11 @@ def build_customers(n: int, period: Period, ref: Reference, rng: np.random.Gener
         period.first_day - 1 - np.minimum(age.astype(np.int64), oldest_age),
     )
 
-    # closing: a monthly hazard from the opening (or period start) onward
-    hazard = 1 - (1 - ANNUAL_CHURN[ctype]) ** (1 / 12)
+    # closing: a monthly hazard from the opening (or period start) onward; market customers in
+    # competitive regions also switch to retailers
+    switch_churn = SWITCH_CHURN[ctype] * ref.region_competition[region]
+    annual_churn = ANNUAL_CHURN[ctype] + switch_churn
+    hazard = 1 - (1 - annual_churn) ** (1 / 12)
     first_month = np.maximum(period.month_of_day(open_day), 0)
     months_to_close = np.ceil(np.log(1 - rng.random(n)) / np.log(1 - hazard)).astype(np.int64) - 1
     close_month = first_month + months_to_close
@@ -185,16 +219,18 @@ def build_customers(n: int, period: Period, ref: Reference, rng: np.random.Gener
     closes &= close_day <= period.end_day
     close_day = np.where(closes, close_day, -1)
 
-    business_reasons = rng.choice(5, n, p=[0.45, 0.05, 0.30, 0.10, 0.10])
+    switched = rng.random(n) < switch_churn / annual_churn
+    business_reasons = rng.choice(5, n, p=[0.0, 0.10, 0.55, 0.18, 0.17])
     residential_reasons = rng.choice(5, n, p=[0.0, 0.75, 0.0, 0.10, 0.15])
-    close_reason = np.where(closes, np.where(business, business_reasons, residential_reasons), -1)
+    close_reason = np.where(closes, np.where(switched, 0, np.where(business, business_reasons, residential_reasons)), -1)
 
     # hidden consumption level (kWh/day) and its daily shape
     base = np.select(
         [is_res, is_gc, is_agr, is_li, is_ev],
-        [rng.lognormal(np.log(7), 0.55, n), rng.lognormal(np.log(125), 0.9, n) * (capacity / 60) ** 0.3,
+        [rng.lognormal(np.log(7), 0.55, n), rng.lognormal(np.log(125), 0.9, n) * (capacity / 60) ** 0.3 * np.where(secondary, GC_FACTORY_LEVEL, 1.0),
          rng.lognormal(np.log(35), 0.7, n) * (capacity / 50) ** 0.3,
-         capacity * rng.uniform(0.08, 0.25, n) * 24, capacity * rng.uniform(0.03, 0.06, n) * 24])
+         capacity * np.minimum(rng.uniform(0.08, 0.18, n) * li_utilisation_scale, 0.25) * 24,
+         capacity * rng.uniform(0.03, 0.06, n) * 24])
     vacant = is_res & (rng.random(n) < 0.01)
     shares = np.array([
         [0.07, 0.24, 0.34, 0.35],  # large industry: round the clock, a little shifted to the valley
@@ -218,7 +254,12 @@ def build_customers(n: int, period: Period, ref: Reference, rng: np.random.Gener
     pf_fix_day = np.where(fixes, rng.integers(period.first_day, period.end_day, n), -1)
     pf_fix_day = np.where(fixes & (pf_fix_day > open_day) & ((close_day < 0) | (pf_fix_day < close_day)), pf_fix_day, -1)
 
-    payer = np.where(business, rng.choice(3, n, p=[0.70, 0.24, 0.06]), rng.choice(3, n, p=[0.78, 0.17, 0.05]))
+    payer = np.where(business, rng.choice(3, n, p=PAYER_MIX_BUSINESS), rng.choice(3, n, p=PAYER_MIX_HOUSEHOLD))
+
+    draw = rng.random(n)
+    season = np.select([is_agr & (draw < IRRIGATION_SHARE_OF_FARMS), is_gc & (draw < HEATING_SHARE_OF_COMMERCIAL),
+                        is_gc & (draw > 1 - COOLING_SHARE_OF_COMMERCIAL)],
+                       [SEASON_IRRIGATION, SEASON_HEATING, SEASON_COOLING], default=ctype)
 
     # the pre-closing pattern: closers (some) over the 4-8 months before closing; some stayers
     # over a random half year. The effects are applied by usage, payments and service modules.
@@ -244,6 +285,7 @@ def build_customers(n: int, period: Period, ref: Reference, rng: np.random.Gener
         pf_standard=pf_standard, base_kwh_day=base, tou_share=tou_share, load_factor=load_factor,
         pf_mean=pf_mean, payer=payer, signal_start=signal_start, signal_end=signal_end,
         signal_depth=signal_depth, vacant=vacant, pf_fix_day=pf_fix_day, contract_demand=contract_demand,
+        season=season,
     )
 
 

@@ -53,6 +53,9 @@ class Reference:
     region_codes: tuple[str, ...]
     region_is_urban: np.ndarray
     region_name_zh: tuple[str, ...]
+    # retail-market competition per region, 0-1 (seeds/region_retail_competition.csv): where the
+    # market customers' switching to a retailer concentrates
+    region_competition: np.ndarray
     code_sets: dict[str, tuple[str, ...]]
 
     def tariff_index(self, code: str) -> int:
@@ -91,6 +94,9 @@ def load_reference(seeds_dir: Path | str = DEFAULT_SEEDS_DIR) -> Reference:
     off_season_index = TOU_PERIODS.index(off_season.pop()) if off_season else 0
     sharp_priced_as = np.array([0 if m in sharp_months else off_season_index for m in range(1, 13)], dtype=np.int64)
     regions = _read_csv(seeds_dir / "regions.csv")
+    competition_path = seeds_dir / "region_retail_competition.csv"
+    competition = ({r["region_code"]: float(r["competition_index"]) for r in _read_csv(competition_path)}
+                   if competition_path.exists() else {})
     code_sets: dict[str, list[str]] = {}
     for row in _read_csv(seeds_dir / "code_labels.csv"):
         code_sets.setdefault(row["code_set"], []).append(row["code"])
@@ -112,5 +118,6 @@ def load_reference(seeds_dir: Path | str = DEFAULT_SEEDS_DIR) -> Reference:
         region_codes=tuple(r["region_code"] for r in regions),
         region_is_urban=np.array([r["urban_rural_default"] == "urban" for r in regions]),
         region_name_zh=tuple(r["region_name_zh"] for r in regions),
+        region_competition=np.array([competition.get(r["region_code"], 0.0) for r in regions]),
         code_sets={k: tuple(v) for k, v in code_sets.items()},
     )

@@ -9,15 +9,21 @@ from powerlens.generator.calendar import Period, calendar_month, weekday
 from powerlens.generator.customers import EV, LI, Customers
 from powerlens.generator.reference import Reference
 
-# demand relative to the year's mean, per type (rows LI, GC, RES, AGR, EV) and calendar month:
-# summer cooling and winter heating peaks, the Spring Festival dip in February for industry,
-# irrigation in spring and summer for agriculture
+# demand relative to the year's mean per calendar month, rows LI, GC, RES, AGR (farms other than
+# irrigation: livestock, greenhouses), EV, then the seasonal loads of customers.SEASON_*: summer
+# cooling and winter heating peaks, the Spring Festival dip in February for industry; irrigation
+# pumps run from April to August and stand almost idle in winter; electric heating (boilers, heat
+# pumps) peaks in December-February; cooling-heavy premises (cold stores, air-conditioned halls) in
+# July-August
 SEASON = np.array([
     [0.96, 0.80, 1.00, 1.00, 1.00, 1.02, 1.07, 1.08, 1.02, 1.00, 1.00, 1.03],
     [1.06, 0.90, 0.92, 0.90, 0.95, 1.10, 1.30, 1.32, 1.10, 0.92, 0.95, 1.08],
     [1.25, 1.20, 0.95, 0.85, 0.88, 1.05, 1.40, 1.45, 1.10, 0.85, 0.90, 1.15],
-    [0.60, 0.60, 0.90, 1.30, 1.50, 1.50, 1.60, 1.50, 1.10, 0.80, 0.60, 0.60],
+    [1.05, 1.00, 0.95, 0.95, 1.00, 1.05, 1.10, 1.10, 1.00, 0.95, 0.95, 1.00],
     [1.10, 0.95, 1.00, 0.98, 0.98, 1.00, 1.05, 1.05, 1.00, 0.98, 1.00, 1.08],
+    [0.25, 0.30, 0.70, 1.40, 1.80, 1.70, 2.00, 1.90, 1.20, 0.50, 0.30, 0.25],
+    [1.90, 1.70, 1.20, 0.70, 0.55, 0.60, 0.70, 0.70, 0.60, 0.75, 1.30, 1.80],
+    [0.65, 0.60, 0.70, 0.80, 1.00, 1.35, 1.80, 1.85, 1.35, 0.85, 0.70, 0.65],
 ])
 # Monday..Sunday: businesses slow down at weekends, households and EV charging pick up
 WEEKDAY = np.array([
@@ -27,8 +33,9 @@ WEEKDAY = np.array([
     [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0],
     [0.97, 0.97, 0.97, 0.97, 1.0, 1.06, 1.08],
 ])
-# yearly growth (REFERENCE.md: EV charging is the fastest-growing use)
-ANNUAL_GROWTH = np.array([0.03, 0.05, 0.06, 0.03, 0.40])
+# yearly growth of an account's use (REFERENCE.md: EV charging is the fastest-growing use; the
+# number of EV accounts grows too, customers.NEW_ACCOUNT_SHARE_PER_MONTH)
+ANNUAL_GROWTH = np.array([0.03, 0.05, 0.06, 0.03, 0.15])
 # direction in which a day's TOU shares move (sharp, peak, flat, valley): evening against night
 SHARE_SHIFT = np.array([1.0, 0.5, -0.2, -0.6])
 # highest mean load of a day as a share of the contract capacity (kVA read as kW, as the demand
@@ -81,10 +88,10 @@ def daily_readings(c: Customers, period: Period, ref: Reference, rng: np.random.
     month_index = period.month_of_day(day)
     years = (day - period.first_day) / 365.25
 
-    # the shape of the year per type (season x weekday x growth), then scaled per customer
-    type_profile = (SEASON[:, calendar_month(day) - 1] * WEEKDAY[:, weekday(day)]
-                    * (1 + ANNUAL_GROWTH)[:, None] ** years[None, :])
-    level = c.base_kwh_day[:, None] * type_profile[c.ctype]
+    # the shape of the year (the customer's season profile x its type's weekday and growth), then
+    # scaled per customer
+    type_profile = WEEKDAY[:, weekday(day)] * (1 + ANNUAL_GROWTH)[:, None] ** years[None, :]
+    level = c.base_kwh_day[:, None] * SEASON[:, calendar_month(day) - 1][c.season] * type_profile[c.ctype]
     has_signal = np.flatnonzero(c.signal_start >= 0)
     level[has_signal] *= 1 - c.signal_depth[has_signal, None] * signal_weight(c.take(has_signal), day)
     month_noise = rng.lognormal(0, 0.08, (n, period.months))[:, month_index]
