@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from powerlens.report import outline_extensions as x
 from powerlens.report import sections as s
 from powerlens.report.content import Report
 from powerlens.report.findings import tr
@@ -12,11 +13,14 @@ SECTION_BUILDERS = (
     s.ch1_customer_trend, s.ch1_customer_types, s.ch1_customer_mix, s.ch1_demand_traits,
     s.ch2_kwh_trend, s.ch2_load_character, s.ch2_load_curves, s.ch2_tou_shares,
     s.ch2_bill_composition, s.ch2_bill_trend, s.ch2_saving_potential, s.ch2_programmes,
+    x.ch2_energy_saving_habits, x.ch2_own_generation,
     s.ch3_arrears_trend, s.ch3_arrears_ageing, s.ch3_arrears_drivers, s.ch3_payment_channels,
     s.ch3_payment_timing, s.ch3_prepaid_postpaid, s.ch3_credit_grades, s.ch3_grade_validation,
     s.ch4_channels, s.ch4_commitments, s.ch4_complaints, s.ch4_survey, s.ch4_experience,
+    x.ch4_channel_satisfaction, x.ch4_service_improvement,
     s.ch5_models, s.ch5_risk_tiers, s.ch5_drivers, s.ch5_high_risk_profile, s.ch5_retention_plan,
-    s.ch6_segments, s.ch6_high_value_profile, s.ch6_offers,
+    x.ch5_competition_churn,
+    s.ch6_segments, s.ch6_high_value_profile, s.ch6_offers, x.ch6_campaign_plan,
 )
 
 

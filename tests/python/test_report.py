@@ -20,12 +20,14 @@ from conftest import bin_path, run_command
 OUTLINE_SECTIONS = [
     "ch1_customer_trend", "ch1_customer_types", "ch1_customer_mix", "ch1_demand_traits",
     "ch2_kwh_trend", "ch2_load_character", "ch2_load_curves", "ch2_tou_shares", "ch2_bill_composition",
-    "ch2_bill_trend", "ch2_saving_potential", "ch2_programmes",
+    "ch2_bill_trend", "ch2_saving_potential", "ch2_programmes", "ch2_energy_saving_habits", "ch2_own_generation",
     "ch3_arrears_trend", "ch3_arrears_ageing", "ch3_arrears_drivers", "ch3_payment_channels",
     "ch3_payment_timing", "ch3_prepaid_postpaid", "ch3_credit_grades", "ch3_grade_validation",
     "ch4_channels", "ch4_commitments", "ch4_complaints", "ch4_survey", "ch4_experience",
+    "ch4_channel_satisfaction", "ch4_service_improvement",
     "ch5_models", "ch5_risk_tiers", "ch5_drivers", "ch5_high_risk_profile", "ch5_retention_plan",
-    "ch6_segments", "ch6_high_value_profile", "ch6_offers",
+    "ch5_competition_churn",
+    "ch6_segments", "ch6_high_value_profile", "ch6_offers", "ch6_campaign_plan",
 ]
 PLACEHOLDER = re.compile(r"\b(None|nan|NaN|inf|null|XX+|TODO|TBD)\b")
 
@@ -149,6 +151,20 @@ def test_complaint_leader_and_retention_yuan_are_the_marts(pages, con):
                              "from marts.mart_ch5_retention_plan").fetchone()
     text = sections(pages["zh"])["ch5_retention_plan"]
     assert f"措施成本 {float(cost):,.0f} 元" in text and f"预计保住收入 {float(kept):,.0f} 元" in text
+
+
+def test_the_outline_extensions_are_the_marts(pages, con):
+    solar, wind, both = (con.execute(
+        "select coalesce(sum(customers), 0) from marts.mart_ch2_own_generation where own_generation = ?",
+        [kind]).fetchone()[0] for kind in ("solar", "wind", "solar_wind"))
+    text = sections(pages["en"])["ch2_own_generation"]
+    assert f"their own power: {solar:,} solar, {wind:,} wind, {both:,} both" in text
+    targets, utility = con.execute("select sum(target_customers), sum(expected_utility_yuan_per_year) "
+                                   "from marts.mart_ch6_campaign_plan").fetchone()
+    text = sections(pages["en"])["ch6_campaign_plan"]
+    assert f"target {targets:,} customers and are expected to bring the utility ¥{float(utility):,.0f} a year" in text
+    issues = con.execute("select count(*) from marts.mart_ch4_service_improvement").fetchone()[0]
+    assert f"{issues:,} service issues found" in sections(pages["en"])["ch4_service_improvement"]
 
 
 def test_the_deck_has_a_slide_and_a_native_chart_per_section(report_dir):
