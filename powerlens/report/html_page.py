@@ -29,12 +29,17 @@ svg.chart {{ display: block; margin: 10px 0; }}
 section.report-section {{ page-break-inside: avoid; }}
 """
 
-WIDTH, HEIGHT = 900, 340
-LEFT, RIGHT, TOP, BOTTOM = 80, 20, 20, 90
+WIDTH, HEIGHT = 900, 380
+LEFT, RIGHT, TOP, BOTTOM = 80, 20, 20, 125
 
 
 def _escape(text) -> str:
     return html.escape(str(text))
+
+
+def _axis_label(category: str, longest: int = 20) -> str:
+    """A category short enough to sit under the axis; the full name is in the table and the tooltip."""
+    return category if len(category) <= longest else category[:longest - 1] + "…"
 
 
 def _tick_label(value: float, chart: Chart) -> str:
@@ -91,7 +96,8 @@ def chart_svg(chart: Chart) -> str:
             continue
         x = LEFT + slot * (index + 0.5)
         parts.append(f'<text x="{x:.1f}" y="{TOP + plot_h + 14}" text-anchor="end" '
-                     f'transform="rotate(-30 {x:.1f} {TOP + plot_h + 14})">{_escape(category)}</text>')
+                     f'transform="rotate(-30 {x:.1f} {TOP + plot_h + 14})">{_escape(_axis_label(category))}'
+                     f'<title>{_escape(category)}</title></text>')
     if chart.kind == "line":
         for number, series in enumerate(chart.series):
             colour = PALETTE[number % len(PALETTE)]

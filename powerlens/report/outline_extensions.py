@@ -162,7 +162,7 @@ def ch4_service_improvement(c: Context) -> Section:
     return Section(
         "ch4_service_improvement", 4, c.t("4.7 服务改进策略", "4.7 Service improvement strategies"), findings,
         ["mart_ch4_service_improvement", "mart_ch4_service_improvement_customers"], action=action,
-        chart=Chart("bar", names[:10], [Series(c.t("涉及客户", "Customers concerned"),
+        chart=Chart("bar", [_issue_scope(c, r) for r in shown], [Series(c.t("涉及客户", "Customers concerned"),
                                                [float(r["customers"]) for r in shown])], c.t("户", "customers")),
         table=Table([c.t("问题", "Issue"), c.t("严重度", "Severity"), c.t("客户", "Customers"),
                      c.t("实际", "Observed"), c.t("目标", "Target"), c.t("改进策略", "Strategy")],

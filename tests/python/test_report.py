@@ -14,6 +14,8 @@ import pytest
 from PIL import Image, ImageStat
 from pptx import Presentation
 
+from powerlens.report import html_page
+
 from conftest import bin_path, run_command
 
 # the outline (docs/design.md, "The report it serves"), one anchor per section
@@ -207,8 +209,9 @@ def test_a_chart_of_the_report_draws_in_headless_chromium(report_dir, tmp_path):
     svg = re.search(r"<svg.*?</svg>", page, re.S).group(0)
     single = tmp_path / "chart.html"
     single.write_text(f'<html><body style="margin:0;background:#fff">{svg}</body></html>', encoding="utf-8")
-    image = screenshot(single, tmp_path / "chart.png", 900, 400)
-    plot = image.crop((80, 20, 880, 250))  # the plot area of html_page's layout
+    image = screenshot(single, tmp_path / "chart.png", html_page.WIDTH, html_page.HEIGHT + 40)
+    plot = image.crop((html_page.LEFT, html_page.TOP, html_page.WIDTH - html_page.RIGHT,
+                       html_page.HEIGHT - html_page.BOTTOM))  # the plot area
     assert ImageStat.Stat(plot).stddev[0] > 10, "the chart region is blank"
     assert sum(plot.histogram()[:128]) > 500, "no line or bar drawn"
 
