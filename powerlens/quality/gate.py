@@ -246,6 +246,7 @@ RULE_FAMILIES: dict[str, tuple[tuple[str, ...], str]] = {
     "unparseable_rows": (("bad_number", "bad_date", "bad_boolean"), "values parse"),
     "out_of_range_rows": (("negative_value", "out_of_range"), "values in range"),
     "out_of_period_rows": (("date_out_of_period",), "dates in the data's period (not future)"),
+    "conflicting_values_rows": (("conflicting_values",), "related columns agree (own_generation with has_pv)"),
 }
 
 
