@@ -74,5 +74,10 @@ def run(args) -> int:
     except ReportMonthError as error:
         print(f"report: {error}", file=sys.stderr)
         return USAGE_ERROR
+    except duckdb.CatalogException as error:
+        # a warehouse built by an older version lacks a mart a section reads
+        print(f"report: {database} lacks a table the report reads; rebuild it with this version "
+              f"(powerlens run). {str(error).splitlines()[0]}", file=sys.stderr)
+        return USAGE_ERROR
     print(f"report written: {html_path} and {pptx_path}")
     return 0

@@ -534,6 +534,20 @@ def ch3_arrears_trend(c: Context) -> Section:
                    [fmt.value(r["arrears_share"]) for r in rows])], c.t("占比", "share"), percent=True))
 
 
+def _ageing_action(c: Context, row: dict) -> str:
+    """Chase the bucket holding the most money: old debt needs collection, young debt a reminder."""
+    bucket = max(AGEING_BUCKETS, key=lambda b: fmt.value(row[f"amount_{b}"]))
+    label, amount, customers = c.label("ageing_bucket", bucket), c.yuan(row[f"amount_{bucket}"]), \
+        fmt.integer(row[f"customers_{bucket}"])
+    if bucket in ("61_90", "over_90"):
+        return c.t(f"建议：对{label}的 {amount} 启动催收和分期还款安排（最长欠费在此账龄的客户 {customers} 户）。",
+                   f"Action: start collection and instalment plans for the {amount} {label.lower()} "
+                   f"({customers} customers' oldest bill is there).")
+    return c.t(f"建议：在欠费老化前提醒缴费，先处理{label}的 {amount}（最长欠费在此账龄的客户 {customers} 户）。",
+               f"Action: remind before the debt ages, starting with the {amount} {label.lower()} "
+               f"({customers} customers' oldest bill is there).")
+
+
 def ch3_arrears_ageing(c: Context) -> Section:
     row = c.rows("select " + ", ".join(
         f"sum(arrears_amount_{b}) as amount_{b}, sum(customers_oldest_{b}) as customers_{b}" for b in AGEING_BUCKETS)
@@ -549,9 +563,7 @@ def ch3_arrears_ageing(c: Context) -> Section:
         f"({fmt.percent(oldest / total if total else 0)}) is more than 90 days past due.")]
     return Section(
         "ch3_arrears_ageing", 3, c.t("3.2 欠费金额账龄分布", "3.2 Arrears amount by ageing bucket"), findings,
-        ["mart_ch3_arrears_monthly"], action=c.t(
-            "建议：对逾期90天以上的欠费启动催收和分期还款安排。",
-            "Action: start collection and instalment plans for the debts more than 90 days past due."),
+        ["mart_ch3_arrears_monthly"], action=_ageing_action(c, row),
         chart=Chart("bar", names, [Series(c.t("逾期金额", "Past due"), [fmt.value(row[f"amount_{b}"])
                                                                       for b in AGEING_BUCKETS])], c.t("元", "yuan")),
         table=Table([c.t("账龄", "Ageing"), c.t("逾期金额", "Past due"), c.t("最长欠费在此账龄的客户", "Customers (oldest bill)")],
@@ -766,7 +778,7 @@ def ch4_commitments(c: Context) -> Section:
     action = c.t(f"建议：优先改进{c.label('urban_rural', worst['urban_rural'])}的“"
                  f"{c.label('service_commitment', worst['commitment'])}”环节。",
                  f"Action: fix '{c.label('service_commitment', worst['commitment'])}' in "
-                 f"{c.label('urban_rural', worst['urban_rural'])} areas first.")
+                 f"{c.label('urban_rural', worst['urban_rural']).lower()} areas first.")
     return Section(
         "ch4_commitments", 4, c.t("4.2 响应与处理时限对照服务承诺", "4.2 Response and resolution against the commitments"),
         findings, ["mart_ch4_service_commitments"], action=action,
