@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # The main job, end to end on the embedded default: install, generate the sample raw data
-# (1,000 customers x 24 months) into data/raw, then build, check and publish the warehouse
+# (10,000 customers x 24 months) into data/raw, then build, check and publish the warehouse
 # into warehouse/current/ (analysts' file powerlens.duckdb and Parquet export; docs/publishing.md),
 # and write the report from it into warehouse/report/ (docs/report.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 start="${START:-2024-01}" months="${MONTHS:-24}"
-.venv/bin/powerlens generate --customers "${CUSTOMERS:-1000}" --start "$start" \
+.venv/bin/powerlens generate --customers "${CUSTOMERS:-10000}" --start "$start" \
   --months "$months" --seed "${SEED:-42}" --out data/raw
 # The generated export is taken at the end of the month after the last billed month; building
 # "as of" that day keeps the sample's freshness check and future-date rule meaningful.
