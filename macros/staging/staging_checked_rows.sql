@@ -62,9 +62,13 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- The build's "today" unless the as_of_date var pins it (reproducible rebuilds, tests). -#}
+{#- The build's "today" unless the as_of_date var pins it (reproducible rebuilds, tests) or the
+    pipeline does: `powerlens run` passes its as-of date as POWERLENS_AS_OF_DATE, not as a var,
+    because dbt re-parses the whole project when a var changes and every monthly run has a new
+    as-of date (docs/benchmarks.md); a changed environment variable re-parses only the files
+    that use it. -#}
 {% macro staging_as_of_date() -%}
-    {%- set pinned = var('as_of_date', '') -%}
+    {%- set pinned = var('as_of_date', '') or env_var('POWERLENS_AS_OF_DATE', '') -%}
     {{- pinned if pinned else run_started_at.strftime('%Y-%m-%d') -}}
 {%- endmacro %}
 

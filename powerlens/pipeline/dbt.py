@@ -65,12 +65,16 @@ def dbt_executable() -> str:
 
 
 def run_dbt(args: list[str], *, build_db: Path, run_dir: Path, dbt_vars: dict[str, str],
-            log_name: str, parse_cache: Path | None = None) -> DbtResult:
+            log_name: str, parse_cache: Path | None = None,
+            as_of_date: str | None = None) -> DbtResult:
     """Run one dbt command against the run's build file; its output goes to a log file.
 
     ``parse_cache`` keeps dbt's parsed project between runs: it is copied into the run's target
     folder before dbt starts and back after, so dbt re-parses only what changed (nothing, when
-    the project files and vars are the same). The node timings of each command are kept as
+    the project files and vars are the same). ``as_of_date`` goes to dbt as the environment
+    variable POWERLENS_AS_OF_DATE rather than a var: a changed var makes dbt parse the whole
+    project again, a changed environment variable only the files that read it (the staging
+    models), and every monthly run has a new as-of date. The node timings of each command are kept as
     ``<log_name>_run_results.json`` in the run folder.
     """
     env = {
@@ -82,6 +86,7 @@ def run_dbt(args: list[str], *, build_db: Path, run_dir: Path, dbt_vars: dict[st
         # side by side only share them, with both in memory (docs/benchmarks.md: same time, less
         # memory at 100,000 customers)
         "POWERLENS_DBT_THREADS": os.environ.get("POWERLENS_DBT_THREADS", "1"),
+        "POWERLENS_AS_OF_DATE": as_of_date or "",
     }
     command = [dbt_executable(), *args, "--vars", json.dumps(dbt_vars)]
     log_path = run_dir / f"{log_name}.log"

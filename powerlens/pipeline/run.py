@@ -269,13 +269,13 @@ def _run_steps(options: RunOptions, raw_dir: Path, warehouse_dir: Path, run_dir:
     run_raw_dir = run_dir / RAW_COPY_DIR
     current_run = warehouse_dir / RUNS_DIR / CURRENT_RUN_LINK
     dbt_current_run = dbt_runs_dir(warehouse_dir / RUNS_DIR) / CURRENT_RUN_LINK
-    dbt_vars = {"raw_dir": str(dbt_current_run / run_raw_dir.name),
-                "as_of_date": (options.as_of or dt.date.today()).isoformat()}
+    dbt_vars = {"raw_dir": str(dbt_current_run / run_raw_dir.name)}
+    as_of_date = (options.as_of or dt.date.today()).isoformat()
 
     # continue the published build when only raw files changed (docs/incremental.md)
     published_files, published_settings = raw_files.read_state(published_db)
     settings = {"project": raw_files.project_fingerprint(dbt.REPO_ROOT),
-                "raw_dir": dbt_vars["raw_dir"], "as_of_date": dbt_vars["as_of_date"],
+                "raw_dir": dbt_vars["raw_dir"], "as_of_date": as_of_date,
                 "exclude_scoring": str(options.exclude_scoring).lower()}
     mode, reason = raw_files.build_mode(published_settings, settings, options.full_refresh)
     say(f"[{record.run_id}] {mode} build: {reason}")
@@ -317,7 +317,8 @@ def _run_steps(options: RunOptions, raw_dir: Path, warehouse_dir: Path, run_dir:
     stage[0] = "staging"
     _dbt_step("staging", EXIT_STAGING, "seeds and staging",
               ["--select", *dbt.STAGING_SELECTION, "--indirect-selection", "cautious"],
-              build_db=dbt_current_run / BUILD_FILE, run_dir=run_dir, dbt_vars=dbt_vars)
+              build_db=dbt_current_run / BUILD_FILE, run_dir=run_dir, dbt_vars=dbt_vars,
+              as_of_date=as_of_date)
 
     say(f"[{record.run_id}] quality gate (Great Expectations)")
     stage[0] = "gate"
@@ -343,7 +344,8 @@ def _run_steps(options: RunOptions, raw_dir: Path, warehouse_dir: Path, run_dir:
     excluded = [*dbt.STAGING_SELECTION, *(dbt.SCORING_SELECTION if options.exclude_scoring else [])]
     _dbt_step("marts", EXIT_BUILD, "intermediate models and marts",
               ["--exclude", *excluded, "--indirect-selection", "buildable"],
-              build_db=dbt_current_run / BUILD_FILE, run_dir=run_dir, dbt_vars=dbt_vars)
+              build_db=dbt_current_run / BUILD_FILE, run_dir=run_dir, dbt_vars=dbt_vars,
+              as_of_date=as_of_date)
 
     raw_files.forget_changes(build_db)
     stage[0] = "publish"
@@ -427,12 +429,12 @@ def _check_published_readable(warehouse_dir: Path, stage: str) -> None:
 
 
 def _dbt_step(stage: str, exit_code: int, what: str, selection: list[str], *, build_db: Path,
-              run_dir: Path, dbt_vars: dict[str, str]) -> None:
+              run_dir: Path, dbt_vars: dict[str, str], as_of_date: str) -> None:
     """`dbt build` of one side of the gate into the run's build file (``build_db``, as dbt is
     shown it: through runs/current); a failure stops the run."""
     result = dbt.run_dbt(["build", *selection, *dbt.PRODUCTION_EXCLUSIONS], build_db=build_db,
                          run_dir=run_dir,
-                         dbt_vars=dbt_vars, log_name=f"dbt_{stage}",
+                         dbt_vars=dbt_vars, as_of_date=as_of_date, log_name=f"dbt_{stage}",
                          parse_cache=run_dir.parent / dbt.PARTIAL_PARSE_FILE)
     if not result.ok:
         raise RunFailed(stage, exit_code, _dbt_failure(what, result))

@@ -196,6 +196,15 @@ def test_the_second_run_continues_the_published_build(builds):
     assert changes["new"] >= 7
 
 
+def test_the_monthly_run_keeps_dbt_parse_cache_across_as_of_dates(builds):
+    """The as-of date moves every month; it reaches dbt as an environment variable, not a var,
+    so the monthly run re-parses only the files that read it, not the whole project."""
+    run_dir = Path(builds["incremental_db"]).parent / "runs" / builds["second"]["run_id"]
+    staging_log = (run_dir / "dbt_staging.log").read_text(encoding="utf-8")
+    assert "Found " in staging_log
+    assert "Unable to do partial parsing" not in staging_log
+
+
 def test_the_incremental_build_equals_a_full_rebuild(builds):
     assert differing_tables(builds["incremental_db"], builds["full_db"]) == {}
 
