@@ -4,10 +4,18 @@
 # the report test opens the HTML in, and a CJK font so Chinese renders when a page is
 # rasterised). Safe to run again: apt-get runs only for a missing package, pip skips what is
 # already there.
+#
+# `scripts/setup.sh --spark` also installs the Spark extra (docs/spark.md): a Java runtime from
+# the system packages and requirements-spark.txt; the default DuckDB path needs neither.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+with_spark=false
+[ "${1:-}" = "--spark" ] && with_spark=true
 
 system_packages=(chromium fonts-noto-cjk)
+if $with_spark; then
+  system_packages+=(openjdk-17-jre-headless)
+fi
 missing=()
 for package in "${system_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
@@ -34,3 +42,6 @@ fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -r requirements.txt
 .venv/bin/python -m pip install --quiet --no-deps -e .
+if $with_spark; then
+  .venv/bin/python -m pip install --quiet -r requirements-spark.txt
+fi

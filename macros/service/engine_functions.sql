@@ -11,6 +11,10 @@
     cast(unnest(generate_series(cast({{ start_date_expr }} as timestamp), cast({{ end_date_expr }} as timestamp), interval 1 {{ datepart }})) as date)
 {%- endmacro %}
 
+{% macro spark__date_series(start_date_expr, end_date_expr, datepart) -%}
+    explode(sequence(cast({{ start_date_expr }} as date), cast({{ end_date_expr }} as date), interval 1 {{ datepart }}))
+{%- endmacro %}
+
 {#- Continuous percentile (interpolated), fraction in 0..1, as an aggregate. -#}
 {% macro percentile_cont(value_expr, fraction) -%}
     {{ return(adapter.dispatch('percentile_cont')(value_expr, fraction)) }}
