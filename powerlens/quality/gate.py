@@ -6,6 +6,10 @@ SqlAlchemyExecutionEngine.resolve_metric_bundle (great-expectations/great_expect
 and duckdb-engine itself broke with DuckDB 1.4 (Mause/duckdb_engine#1344). So DuckDB computes
 each frame (a schema listing, rejections by rule, a one-row profile, a per-type mean) and Great
 Expectations validates the frame; see powerlens.quality.suites for what is checked and why.
+
+On Spark (`powerlens run --target spark`, docs/spark.md) the same frames are Spark SQL
+aggregates over the Spark build's staging tables (SparkQueries): only the small aggregated
+frames come to the driver, never a table.
 """
 from __future__ import annotations
 
@@ -78,15 +82,74 @@ class Frame:
     expectations: list[tuple[str, str, object]] = field(default_factory=list)
 
 
+class DuckDBQueries:
+    """The gate's queries on a DuckDB build file."""
+
+    rule_items = "unnest(string_split(rule, '; '))"
+
+    def __init__(self, con):
+        self.con = con
+
+    def frame(self, sql: str) -> pd.DataFrame:
+        return self.con.execute(sql).df()
+
+    def table_exists(self, model: str) -> bool:
+        return self.con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? "
+            "and table_name = ?", [STAGING_SCHEMA, model]).fetchone()[0] > 0
+
+    def column_types(self, model: str) -> list[str]:
+        return [f"{name} {data_type}" for name, data_type in self.con.execute(
+            "select column_name, data_type from information_schema.columns where "
+            "table_schema = ? and table_name = ? order by ordinal_position",
+            [STAGING_SCHEMA, model]).fetchall()]
+
+
+class SparkQueries:
+    """The gate's queries on a Spark build, as Spark SQL aggregates; column types are named
+    as DuckDB names them, the staging contract's names (powerlens.quality.suites)."""
+
+    rule_items = "explode(split(rule, '; '))"
+    TYPE_NAMES = {"string": "VARCHAR", "int": "INTEGER", "bigint": "BIGINT", "double": "DOUBLE",
+                  "date": "DATE", "timestamp": "TIMESTAMP", "timestamp_ntz": "TIMESTAMP",
+                  "boolean": "BOOLEAN", "smallint": "SMALLINT", "float": "FLOAT"}
+
+    def __init__(self, spark):
+        self.spark = spark
+
+    def frame(self, sql: str) -> pd.DataFrame:
+        return self.spark.sql(sql).toPandas()
+
+    def table_exists(self, model: str) -> bool:
+        return self.spark.catalog.tableExists(f"{STAGING_SCHEMA}.{model}")
+
+    def column_types(self, model: str) -> list[str]:
+        return [f"{field.name} {self._type_name(field.dataType.simpleString())}"
+                for field in self.spark.table(f"{STAGING_SCHEMA}.{model}").schema.fields]
+
+    @classmethod
+    def _type_name(cls, spark_type: str) -> str:
+        if spark_type.startswith("decimal"):
+            return spark_type.upper()
+        return cls.TYPE_NAMES.get(spark_type, spark_type.upper())
+
+
 def run_gate(build_db: Path, docs_dir: Path, *, as_of: dt.date, settings: GateSettings,
              previous: dict[tuple[str, str], float]) -> GateOutcome:
     """Validate the raw and staging layers of ``build_db``; write GE data docs under ``docs_dir``."""
+    with duckdb.connect(str(build_db), read_only=True) as con:
+        return validate(DuckDBQueries(con), docs_dir, as_of=as_of, settings=settings,
+                        previous=previous)
+
+
+def validate(queries, docs_dir: Path, *, as_of: dt.date, settings: GateSettings,
+             previous: dict[tuple[str, str], float]) -> GateOutcome:
+    """The gate over ``queries`` (DuckDBQueries or SparkQueries)."""
     import great_expectations as gx
 
     outcome = GateOutcome()
-    with duckdb.connect(str(build_db), read_only=True) as con:
-        frames, outcome.metrics = build_frames(con, gx, as_of=as_of, settings=settings,
-                                               previous=previous)
+    frames, outcome.metrics = build_frames(queries, gx, as_of=as_of, settings=settings,
+                                           previous=previous)
     context = _file_context(gx, docs_dir)
     sources = {}
     for frame in frames:
@@ -168,12 +231,6 @@ def _short(value) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
-def _table_exists(con, model: str) -> bool:
-    return con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [STAGING_SCHEMA, model]).fetchone()[0] > 0
-
-
 def build_frames(con, gx, *, as_of: dt.date, settings: GateSettings,
                  previous: dict[tuple[str, str], float]) -> tuple[list[Frame], list[Metric]]:
     frames: list[Frame] = []
@@ -181,11 +238,11 @@ def build_frames(con, gx, *, as_of: dt.date, settings: GateSettings,
     frames.append(_reconciliation_frame(con, gx, settings, previous, metrics))
     frames.append(_rejection_rules_frame(con, gx))
     for table in STAGED_TABLES:
-        if not _table_exists(con, table.model):
+        if not con.table_exists(table.model):
             continue
         frames.append(_schema_frame(con, gx, table))
         frames.append(_profile_frame(con, gx, table, as_of, settings, previous, metrics))
-    if _table_exists(con, READINGS_MODEL) and _table_exists(con, CUSTOMERS_MODEL):
+    if con.table_exists(READINGS_MODEL) and con.table_exists(CUSTOMERS_MODEL):
         frames.append(_distribution_frame(con, gx, settings, previous, metrics))
     return frames, metrics
 
@@ -197,7 +254,7 @@ def _relative_change(current: float, before: float | None) -> float | None:
 
 
 def _reconciliation_frame(con, gx, settings, previous, metrics) -> Frame:
-    data = con.execute(f"""
+    data = con.frame(f"""
         select
             source_table,
             raw_rows,
@@ -207,7 +264,7 @@ def _reconciliation_frame(con, gx, settings, previous, metrics) -> Frame:
             case when raw_rows > 0 then rejected_rows / raw_rows else 0 end as rejected_share
         from {STAGING_SCHEMA}.{RECONCILIATION_MODEL}
         order by source_table
-    """).df()
+    """)
     data["previous_raw_rows"] = [previous.get(("raw_rows", table)) for table in data.source_table]
     data["raw_rows_change"] = [_relative_change(rows, before) for rows, before
                                in zip(data.raw_rows, data.previous_raw_rows)]
@@ -255,9 +312,9 @@ def _rejection_rules_frame(con, gx) -> Frame:
         f"count(rejected.rule) filter (where rejected.rule in "
         f"({', '.join(repr(rule) for rule in rules)})) as {name}"
         for name, (rules, _) in RULE_FAMILIES.items())
-    data = con.execute(f"""
+    data = con.frame(f"""
         with rejected_rules as (
-            select source_table, unnest(string_split(rule, '; ')) as rule
+            select source_table, {con.rule_items} as rule
             from {STAGING_SCHEMA}.{REJECTED_MODEL}
         )
         select reconciliation.source_table, {counts}
@@ -265,7 +322,7 @@ def _rejection_rules_frame(con, gx) -> Frame:
         left join rejected_rules as rejected on rejected.source_table = reconciliation.source_table
         group by reconciliation.source_table
         order by reconciliation.source_table
-    """).df()
+    """)
     return Frame("raw", "rows_by_rejection_rule", data, "source_table", [
         (f"raw export: {title}", WARN,
          gx.expectations.ExpectColumnValuesToBeBetween(column=name, min_value=0, max_value=0))
@@ -274,12 +331,7 @@ def _rejection_rules_frame(con, gx) -> Frame:
 
 
 def _schema_frame(con, gx, table: StagedTable) -> Frame:
-    data = con.execute("""
-        select column_name || ' ' || data_type as column_type
-        from information_schema.columns
-        where table_schema = ? and table_name = ?
-        order by ordinal_position
-    """, [STAGING_SCHEMA, table.model]).df()
+    data = pd.DataFrame({"column_type": con.column_types(table.model)})
     expected = [f"{column} {STAGING_COLUMN_TYPES[column]}"
                 for column in (*table.columns, "_source_file", "_source_row")]
     return Frame("staging", f"{table.model}.schema", data, None, [
@@ -293,11 +345,11 @@ def _profile_frame(con, gx, table: StagedTable, as_of: dt.date, settings: GateSe
                    previous, metrics) -> Frame:
     measures = ["count(*) as row_count"]
     for limit in table.ranges:
-        measures += [f"min({limit.column})::double as min_{limit.column}",
-                     f"max({limit.column})::double as max_{limit.column}"]
+        measures += [f"cast(min({limit.column}) as double) as min_{limit.column}",
+                     f"cast(max({limit.column}) as double) as max_{limit.column}"]
     if table.model == READINGS_MODEL:
         measures.append("max(reading_date) as latest_reading_date")
-    data = con.execute(f"select {', '.join(measures)} from {STAGING_SCHEMA}.{table.model}").df()
+    data = con.frame(f"select {', '.join(measures)} from {STAGING_SCHEMA}.{table.model}")
     data.insert(0, "model", table.model)
     e = gx.expectations
     expectations = []
@@ -333,14 +385,14 @@ def _profile_frame(con, gx, table: StagedTable, as_of: dt.date, settings: GateSe
 
 def _distribution_frame(con, gx, settings: GateSettings, previous, metrics) -> Frame:
     daily_kwh = " + ".join(f"coalesce(reading.{column}, 0)" for column in ENERGY_COLUMNS)
-    data = con.execute(f"""
+    data = con.frame(f"""
         select customer.customer_type, avg({daily_kwh}) as mean_daily_kwh
         from {STAGING_SCHEMA}.{READINGS_MODEL} as reading
         inner join {STAGING_SCHEMA}.{CUSTOMERS_MODEL} as customer
             on customer.customer_id = reading.customer_id
         group by customer.customer_type
         order by customer.customer_type
-    """).df()
+    """)
     metrics.extend(Metric("mean_daily_kwh", customer_type, float(mean))
                    for customer_type, mean in zip(data.customer_type, data.mean_daily_kwh))
     data["previous_mean_daily_kwh"] = [previous.get(("mean_daily_kwh", customer_type))
