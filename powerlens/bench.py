@@ -103,6 +103,9 @@ def register(subparsers) -> None:
     parser.add_argument("--skip-scoring", action="store_true",
                         help="leave the Python churn/value models and what depends on them out of "
                              f"the run (`powerlens run {RUN_SKIP_SCORING_OPTION}`)")
+    parser.add_argument("--target", choices=("duckdb", "spark"), default="duckdb",
+                        help="the engine `powerlens run` builds on (default duckdb; spark: local "
+                             "Apache Spark, docs/spark.md)")
     parser.add_argument("--increment", action="store_true",
                         help="write the sample as monthly export files (`powerlens split-months`) "
                              "and after the full run add one more month and run again: the "
@@ -440,6 +443,10 @@ def _powerlens() -> str:
 
 
 def bench(args: argparse.Namespace) -> tuple[int, dict | None]:
+    if args.increment and args.target == "spark":
+        print("powerlens bench: --increment is DuckDB's: every run on Spark is a full build "
+              "(docs/spark.md)", file=sys.stderr)
+        return 2, None
     work = args.work or Path(tempfile.mkdtemp(prefix="powerlens_bench_"))
     work = work.resolve()
     raw, warehouse, logs = work / "raw", work / "warehouse", work / "logs"
@@ -489,7 +496,7 @@ def bench(args: argparse.Namespace) -> tuple[int, dict | None]:
 
     print(f"bench: powerlens run (as of {as_of})", flush=True)
     run_command = [_powerlens(), "run", "--raw", str(raw), "--warehouse", str(warehouse),
-                   "--as-of", as_of.isoformat()]
+                   "--as-of", as_of.isoformat(), "--target", args.target]
     if args.skip_scoring:
         run_command.append(RUN_SKIP_SCORING_OPTION)
     children["run"] = run_child("run", run_command, logs, echo=True)
@@ -527,7 +534,7 @@ def bench(args: argparse.Namespace) -> tuple[int, dict | None]:
         "measured_at": dt.datetime.now().isoformat(timespec="seconds"),
         "parameters": {"customers": args.customers, "months": args.months, "start": args.start,
                        "seed": args.seed, "format": args.file_format, "as_of": as_of.isoformat(),
-                       "skip_scoring": args.skip_scoring},
+                       "skip_scoring": args.skip_scoring, "target": args.target},
         "environment": {"cpu_count": os.cpu_count(), "load_average_1m_before": load_before,
                         "load_average_1m_after": load_after, "python": sys.version.split()[0],
                         "duckdb_version": baseline_report.get("duckdb_version")},

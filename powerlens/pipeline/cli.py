@@ -38,6 +38,10 @@ def register(subparsers) -> None:
                         help="rebuild everything from the raw files; by default a run continues "
                              "the published build when only raw files changed, staging only "
                              "the new or changed files (docs/incremental.md)")
+    parser.add_argument("--target", choices=("duckdb", "spark"), default="duckdb",
+                        help="the engine: duckdb (default; one file, monthly runs continue the "
+                             "published build) or spark (local Apache Spark through dbt-spark, "
+                             "full builds; needs `scripts/setup.sh --spark`, docs/spark.md)")
     parser.add_argument("--keep-runs", type=int, default=5,
                         help="run folders (logs, data docs) to keep (default 5)")
     parser.add_argument("--debug", action="store_true",
@@ -89,8 +93,12 @@ def run_command(args: argparse.Namespace) -> int:
                          as_of=args.as_of, settings=settings, keep_runs=args.keep_runs,
                          exclude_scoring=args.exclude_scoring,
                          full_refresh=args.full_refresh)
+    runner = run_pipeline
+    if args.target == "spark":
+        from powerlens.pipeline.spark_run import run_on_spark
+        runner = run_on_spark
     try:
-        outcome = run_pipeline(options, say=lambda line: print(line, flush=True))
+        outcome = runner(options, say=lambda line: print(line, flush=True))
     except Exception as exc:  # an internal fault: one clear line, the traceback only on request
         if args.debug:
             traceback.print_exc()
@@ -103,7 +111,8 @@ def run_command(args: argparse.Namespace) -> int:
         print(f"powerlens run {outcome.run_id} FAILED: {outcome.message}\n"
               f"  run folder: {outcome.run_dir}", file=sys.stderr)
     else:
+        readers = ("Spark session on current/spark, docs/spark.md" if args.target == "spark"
+                   else "analysts: current/powerlens.duckdb, BI tools: current/parquet/")
         print(f"powerlens run {outcome.run_id}: published {args.warehouse / 'current'} "
-              f"(analysts: current/powerlens.duckdb, BI tools: current/parquet/; "
-              f"{len(outcome.warnings)} warning(s))")
+              f"({readers}; {len(outcome.warnings)} warning(s))")
     return outcome.exit_code

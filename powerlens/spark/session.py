@@ -29,6 +29,7 @@ def session_settings(home: Path | None = None) -> dict[str, str]:
         "spark.sql.shuffle.partitions": os.environ.get("POWERLENS_SPARK_SHUFFLE_PARTITIONS", "4"),
         "spark.sql.session.timeZone": "UTC",
         "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
     }
 
 
