@@ -14,6 +14,7 @@ COMMAND_MODULES = (
     "powerlens.generator.cli",  # powerlens generate
     "powerlens.pipeline.cli",  # powerlens run / publish
     "powerlens.scoring.cli",  # powerlens churn-eval
+    "powerlens.scoring.spark_cli",  # powerlens score-spark
     "powerlens.bench",  # powerlens bench
     "powerlens.analyst.customer",  # powerlens customer
     "powerlens.analyst.doc_figures",  # powerlens doc-figures

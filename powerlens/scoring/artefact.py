@@ -128,11 +128,17 @@ def retrain_reason_for_build(configured_dir, session, retrain, max_age_days, win
                              periods) -> str | None:
     """``retrain_reason`` for a warehouse build, from the Python models' config values: the
     same decision the metrics model makes, taken before the training snapshots are built."""
+    return retrain_reason_in(model_dir_for(configured_dir, session_database_path(session)),
+                             retrain, max_age_days, window_months, periods)
+
+
+def retrain_reason_in(model_dir: Path, retrain, max_age_days, window_months,
+                      periods) -> str | None:
+    """``retrain_reason`` of the newest artefact in ``model_dir`` for a build's settings."""
     from powerlens.scoring.churn import TrainingSettings
 
     settings = TrainingSettings(window_months=int(window_months), periods=int(periods))
     fingerprint = json.loads(json.dumps(settings.fingerprint()))
-    model_dir = model_dir_for(configured_dir, session_database_path(session))
     return retrain_reason(latest_metadata(model_dir), fingerprint, as_bool(retrain),
                           float(max_age_days))
 

@@ -392,9 +392,7 @@ type_norms as (
     -- active then, all from rows before the snapshot): the yardstick for use and demand
     -- trends and volatility, which swing with the season for farms and not for households
     select snapshot_date, customer_type,
-        median(kwh_trend_3m_vs_12m) as type_kwh_trend,
-        median(demand_trend_3m_vs_12m) as type_demand_trend,
-        median(kwh_volatility_12m) as type_volatility
+        {type_norms_sql()}
     from features
     group by all
 )
@@ -459,6 +457,18 @@ def _numeric_expressions() -> dict[str, str]:
     }
     assert list(expressions) == NUMERIC_FEATURES, "feature SQL and NUMERIC_FEATURES disagree"
     return expressions
+
+
+# the median of the customer's type at the snapshot each adjusted feature is divided by
+# (``ADJUSTED_FEATURES``); a whole-table statistic, which Spark computes as an aggregate
+# (powerlens.scoring.spark_entry)
+TYPE_NORMS = {"type_kwh_trend": "kwh_trend_3m_vs_12m",
+              "type_demand_trend": "demand_trend_3m_vs_12m",
+              "type_volatility": "kwh_volatility_12m"}
+
+
+def type_norms_sql() -> str:
+    return ",\n        ".join(f"median({column}) as {name}" for name, column in TYPE_NORMS.items())
 
 
 # Features measured against the customer's own seasonal baseline or its type's norm at the
