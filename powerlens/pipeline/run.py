@@ -34,6 +34,10 @@ RUNS_DIR = "runs"
 BUILD_FILE = publish.PUBLISHED_FILE
 CURRENT_RUN_LINK = "current"
 RAW_COPY_DIR = "raw"
+# the saved churn model lives with the warehouse, not the run, so the next run scores with it
+# instead of training again (docs/ch5_churn.md "Training apart from scoring"); restricted like
+# the runs (the run's umask)
+CHURN_MODEL_DIR = "churn_model"
 # the run writes its files for its owner only; the publish opens up what analysts may read
 RUN_UMASK = 0o077
 # characters that make a path unfit to splice into dbt's SQL (the sources' raw_file_reader puts
@@ -269,7 +273,8 @@ def _run_steps(options: RunOptions, raw_dir: Path, warehouse_dir: Path, run_dir:
     run_raw_dir = run_dir / RAW_COPY_DIR
     current_run = warehouse_dir / RUNS_DIR / CURRENT_RUN_LINK
     dbt_current_run = dbt_runs_dir(warehouse_dir / RUNS_DIR) / CURRENT_RUN_LINK
-    dbt_vars = {"raw_dir": str(dbt_current_run / run_raw_dir.name)}
+    dbt_vars = {"raw_dir": str(dbt_current_run / run_raw_dir.name),
+                "churn_model_dir": str(warehouse_dir / CHURN_MODEL_DIR)}
     as_of_date = (options.as_of or dt.date.today()).isoformat()
 
     # continue the published build when only raw files changed (docs/incremental.md)

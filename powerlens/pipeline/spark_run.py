@@ -24,8 +24,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 from powerlens.pipeline import dbt, publish
-from powerlens.pipeline.run import (EXIT_BUILD, EXIT_BUSY, EXIT_GATE, EXIT_OK, EXIT_PREFLIGHT,
-                                    EXIT_STAGING, RAW_COPY_DIR, RUN_UMASK, RUNS_DIR, RunFailed,
+from powerlens.pipeline.run import (CHURN_MODEL_DIR, EXIT_BUILD, EXIT_BUSY, EXIT_GATE, EXIT_OK,
+                                    EXIT_PREFLIGHT, EXIT_STAGING, RAW_COPY_DIR, RUN_UMASK, RUNS_DIR, RunFailed,
                                     RunOptions, RunOutcome, _now, _preflight_checks,
                                     _prune_runs, _without_suite, new_run_id)
 from powerlens.pipeline.scrub import scrub
@@ -118,7 +118,8 @@ def _steps(options: RunOptions, raw_dir: Path, warehouse_dir: Path, run_dir: Pat
         stage[0] = "staging"
         say(f"[{record.run_id}] dbt: seeds and staging on Spark (after landing the raw files)")
         land_raw_files(run_raw_dir, spark)
-        dbt_vars = {"raw_dir": str(run_raw_dir)}
+        dbt_vars = {"raw_dir": str(run_raw_dir),
+                    "churn_model_dir": str(warehouse_dir / CHURN_MODEL_DIR)}
         _dbt_build(run_dir, "staging", EXIT_STAGING, dbt_vars,
                    ["--select", *dbt.STAGING_SELECTION, "--indirect-selection", "cautious"])
 
@@ -145,8 +146,9 @@ def _steps(options: RunOptions, raw_dir: Path, warehouse_dir: Path, run_dir: Pat
                     "--indirect-selection", "buildable"])
         if not options.exclude_scoring:
             stage[0] = "scoring"
-            say(f"[{record.run_id}] scoring on Spark with the saved churn model")
-            _score(spark)
+            model_dir = warehouse_dir / CHURN_MODEL_DIR
+            say(f"[{record.run_id}] scoring on Spark with the saved churn model in {model_dir}")
+            _score(spark, model_dir, dbt_vars)
             _dbt_build(run_dir, "scored_marts", EXIT_BUILD, dbt_vars,
                        ["--select", f"{PYTHON_MODELS}+", "--exclude", PYTHON_MODELS,
                         "--indirect-selection", "buildable"])
@@ -162,12 +164,17 @@ def _steps(options: RunOptions, raw_dir: Path, warehouse_dir: Path, run_dir: Pat
                                                 record.published_before or record.run_id})
 
 
-def _score(spark) -> None:
+def _score(spark, model_dir: Path, dbt_vars: dict) -> None:
     """The chapter 5 and 6 scoring tables, scored per partition with the saved model
-    (powerlens.scoring.spark_entry)."""
+    (powerlens.scoring.spark_entry). Spark never trains: a missing or stale model stops the run
+    (train on one machine, e.g. a DuckDB run on the same export, and copy the folder)."""
     from powerlens.scoring import spark_entry
 
-    spark_entry.score_warehouse(spark)
+    try:
+        spark_entry.score_warehouse(spark, model_dir=model_dir, variables=dbt_vars)
+    except spark_entry.ScoringUnavailable as exc:
+        raise RunFailed("scoring", EXIT_BUILD, f"no usable churn model for scoring on Spark: "
+                        f"{scrub(str(exc))}") from None
 
 
 @contextlib.contextmanager

@@ -202,3 +202,11 @@ def test_the_analysts_file_has_every_mart_and_no_restricted_schema(warehouse):
             == rejected > 0
         assert con.execute("select count(*) from staging.stg_audit__row_reconciliation"
                            ).fetchone()[0] == reconciliation
+
+
+def test_the_churn_model_is_kept_with_the_warehouse_for_the_next_run(warehouse):
+    """The saved model lives in <warehouse>/churn_model/, not in the run's folder (pruned after
+    five runs and new every run), so the next run scores with it instead of training again."""
+    saved = sorted((warehouse / "churn_model").glob("churn_model_*.json"))
+    assert saved, "no churn model artefact in the warehouse folder"
+    assert not list((warehouse / "runs").glob("*/churn_model/*.json"))
