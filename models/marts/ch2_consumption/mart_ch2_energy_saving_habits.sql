@@ -34,7 +34,7 @@ respondents as (
         surveys.customer_id,
         customers.customer_type,
         surveys.survey_year_start,
-        string_split(surveys.energy_saving_actions, '|') as reported_actions
+        {{ marts_split_list('surveys.energy_saving_actions', '|') }} as reported_actions
     from surveys
     inner join customers
         on surveys.customer_id = customers.customer_id
@@ -58,7 +58,7 @@ respondent_actions as (
         respondents.customer_type,
         respondents.survey_year_start,
         actions.action,
-        list_contains(respondents.reported_actions, actions.action) as is_reporting,
+        {{ marts_list_contains('respondents.reported_actions', 'actions.action') }} as is_reporting,
         respondent_years.valley_share_of_kwh,
         respondent_years.kwh_per_month
     from respondents
@@ -85,9 +85,9 @@ habit_groups as (
 
 final as (
     select
-        cast(customer_type as varchar) as customer_type,
+        cast(customer_type as {{ dbt.type_string() }}) as customer_type,
         cast(survey_year_start as date) as survey_year_start,
-        cast(action as varchar) as energy_saving_action,
+        cast(action as {{ dbt.type_string() }}) as energy_saving_action,
         cast(customers_surveyed as bigint) as customers_surveyed,
         cast(customers_reporting as bigint) as customers_reporting,
         cast(customers_reporting / cast(customers_surveyed as double) as double) as reporting_share,

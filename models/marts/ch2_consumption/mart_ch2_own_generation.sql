@@ -62,14 +62,14 @@ generation_groups as (
 
 final as (
     select
-        cast(customer_type as varchar) as customer_type,
-        cast(region_code as varchar) as region_code,
-        cast(own_generation as varchar) as own_generation,
+        cast(customer_type as {{ dbt.type_string() }}) as customer_type,
+        cast(region_code as {{ dbt.type_string() }}) as region_code,
+        cast(own_generation as {{ dbt.type_string() }}) as own_generation,
         cast(customers as bigint) as customers,
         cast(customers / sum(customers) over (partition by customer_type, region_code) as double)
             as share_of_customers,
         cast(kwh_12m as double) as kwh_12m,
-        cast(kwh_12m / nullif(sum(kwh_12m) over (partition by customer_type, region_code), 0) as double)
+        cast(cast(kwh_12m as double) / nullif(cast(sum(kwh_12m) over (partition by customer_type, region_code) as double), 0) as double)
             as share_of_kwh
     from generation_groups
 )

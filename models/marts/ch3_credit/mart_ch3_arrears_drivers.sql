@@ -107,7 +107,7 @@ bill_drivers as (
             when bills.total_amount > {{ var('credit_bill_shock_ratio') }} * bills.average_bill_prior_12 then 'bill_shock'
             else 'no_shock'
         end as bill_shock,
-        lpad(cast(extract(month from settled_bills.billing_month) as varchar), 2, '0') as billing_calendar_month,
+        lpad(cast(extract(month from settled_bills.billing_month) as {{ dbt.type_string() }}), 2, '0') as billing_calendar_month,
         case
             when {{ dbt.datediff('customers.open_date', 'settled_bills.issue_date', 'month') }} < 12 then 'under_1_year'
             when {{ dbt.datediff('customers.open_date', 'settled_bills.issue_date', 'month') }} < 36 then '1_3_years'
@@ -117,7 +117,7 @@ bill_drivers as (
         end as tenure_band,
         coalesce(main_payment_channels.main_payment_channel, 'no_payments') as main_payment_channel,
         case when complained_bills.bill_id is not null then 'yes' else 'no' end as billing_complaint_before_due,
-        'q' || cast(consumption_levels.consumption_quartile as varchar) as consumption_quartile
+        'q' || cast(consumption_levels.consumption_quartile as {{ dbt.type_string() }}) as consumption_quartile
     from settled_bills
     inner join customers on settled_bills.customer_id = customers.customer_id
     inner join bills on settled_bills.bill_id = bills.bill_id
@@ -133,7 +133,7 @@ driver_rows as (
     {%- for driver in drivers %}
     select
         '{{ driver }}' as driver,
-        cast({{ driver }} as varchar) as driver_value,
+        cast({{ driver }} as {{ dbt.type_string() }}) as driver_value,
         customer_id,
         entered_arrears
     from bill_drivers
@@ -156,8 +156,8 @@ driver_rates as (
 
 final as (
     select
-        cast(driver as varchar) as driver,
-        cast(driver_value as varchar) as driver_value,
+        cast(driver as {{ dbt.type_string() }}) as driver,
+        cast(driver_value as {{ dbt.type_string() }}) as driver_value,
         cast(bills_observed as bigint) as bills_observed,
         cast(customers as bigint) as customers,
         cast(bills_entered_arrears as bigint) as bills_entered_arrears,

@@ -41,10 +41,10 @@ segment_months as (
 final as (
     select
         cast(month_end as date) as month_end,
-        cast(customer_type as varchar) as customer_type,
-        cast(region_code as varchar) as region_code,
-        cast(urban_rural as varchar) as urban_rural,
-        cast(payment_mode as varchar) as payment_mode,
+        cast(customer_type as {{ dbt.type_string() }}) as customer_type,
+        cast(region_code as {{ dbt.type_string() }}) as region_code,
+        cast(urban_rural as {{ dbt.type_string() }}) as urban_rural,
+        cast(payment_mode as {{ dbt.type_string() }}) as payment_mode,
         cast(active_customers as bigint) as active_customers,
         cast(active_customers_in_arrears as bigint) as active_customers_in_arrears,
         cast(active_customers_in_arrears / nullif(cast(active_customers as double), 0) as double) as arrears_share,

@@ -24,8 +24,8 @@ grade_counts as (
 final as (
     select
         cast(grade_month as date) as grade_month,
-        cast(customer_type as varchar) as customer_type,
-        cast(credit_grade as varchar) as credit_grade,
+        cast(customer_type as {{ dbt.type_string() }}) as customer_type,
+        cast(credit_grade as {{ dbt.type_string() }}) as credit_grade,
         cast(credit_grade_rank as integer) as credit_grade_rank,
         cast(customers as bigint) as customers,
         cast({{ share_within('customers', 'grade_month, customer_type') }} as double)

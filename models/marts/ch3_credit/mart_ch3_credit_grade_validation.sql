@@ -57,7 +57,7 @@ outcomes as (
 
 final as (
     select
-        cast(credit_grade as varchar) as credit_grade,
+        cast(credit_grade as {{ dbt.type_string() }}) as credit_grade,
         cast(credit_grade_rank as integer) as credit_grade_rank,
         cast(count(*) as bigint) as graded_customer_months,
         cast(sum(fell_into_arrears) as bigint) as customer_months_with_later_arrears,

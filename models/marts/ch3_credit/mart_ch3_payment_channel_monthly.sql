@@ -25,9 +25,9 @@ channel_months as (
 final as (
     select
         cast(paid_month as date) as paid_month,
-        cast(customer_type as varchar) as customer_type,
-        cast(channel_group as varchar) as channel_group,
-        cast(channel as varchar) as channel,
+        cast(customer_type as {{ dbt.type_string() }}) as customer_type,
+        cast(channel_group as {{ dbt.type_string() }}) as channel_group,
+        cast(channel as {{ dbt.type_string() }}) as channel,
         cast(payments as bigint) as payments,
         cast(amount_paid as decimal(18, 2)) as amount_paid,
         cast({{ share_within('payments', 'paid_month, customer_type') }} as double)

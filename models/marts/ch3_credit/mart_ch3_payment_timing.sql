@@ -30,10 +30,10 @@ measure_rows as (
     from payments
     where payment_type = 'bill' and timing_band <> 'not_applicable'
     union all
-    select customer_type, payment_mode, 'payment_weekday' as measure, cast(paid_weekday as varchar) as bucket
+    select customer_type, payment_mode, 'payment_weekday' as measure, cast(paid_weekday as {{ dbt.type_string() }}) as bucket
     from payments
     union all
-    select customer_type, payment_mode, 'payment_hour' as measure, lpad(cast(paid_hour as varchar), 2, '0') as bucket
+    select customer_type, payment_mode, 'payment_hour' as measure, lpad(cast(paid_hour as {{ dbt.type_string() }}), 2, '0') as bucket
     from payments
     union all
     select
@@ -57,10 +57,10 @@ bucket_counts as (
 
 final as (
     select
-        cast(customer_type as varchar) as customer_type,
-        cast(payment_mode as varchar) as payment_mode,
-        cast(measure as varchar) as measure,
-        cast(bucket as varchar) as bucket,
+        cast(customer_type as {{ dbt.type_string() }}) as customer_type,
+        cast(payment_mode as {{ dbt.type_string() }}) as payment_mode,
+        cast(measure as {{ dbt.type_string() }}) as measure,
+        cast(bucket as {{ dbt.type_string() }}) as bucket,
         cast(occurrences as bigint) as occurrences,
         cast({{ share_within('occurrences', 'customer_type, payment_mode, measure') }} as double)
             as share_within_measure

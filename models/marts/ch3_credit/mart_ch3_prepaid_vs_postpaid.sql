@@ -68,8 +68,8 @@ rates as (
 
 final as (
     select
-        cast(prepaid.customer_type as varchar) as customer_type,
-        cast(prepaid.payment_mode as varchar) as payment_mode,
+        cast(prepaid.customer_type as {{ dbt.type_string() }}) as customer_type,
+        cast(prepaid.payment_mode as {{ dbt.type_string() }}) as payment_mode,
         cast(prepaid.customers_billed as bigint) as customers_billed,
         cast(prepaid.bills_observed as bigint) as bills_observed,
         cast(prepaid.billed_amount as decimal(18, 2)) as billed_amount,

@@ -45,8 +45,8 @@ ticket_durations as (
         tickets.first_response_at,
         tickets.resolved_at,
         tickets.satisfaction,
-        {{ dbt.datediff('tickets.created_at', 'tickets.first_response_at', 'second') }} / 60.0 as response_minutes,
-        {{ dbt.datediff('tickets.created_at', 'tickets.resolved_at', 'second') }} / 3600.0 as resolution_hours,
+        {{ dbt.datediff('tickets.created_at', 'tickets.first_response_at', 'second') }} / {{ marts_double('60.0') }} as response_minutes,
+        {{ dbt.datediff('tickets.created_at', 'tickets.resolved_at', 'second') }} / {{ marts_double('3600.0') }} as resolution_hours,
         -- working days after the day of the call up to and including the day of the first response
         response_day.working_day_number - created_day.working_day_number as response_working_days
     from tickets
@@ -109,15 +109,15 @@ commitments as (
 
 final as (
     select
-        cast(commitments.ticket_id as varchar) as ticket_id,
-        cast(commitments.customer_id as varchar) as customer_id,
-        cast(commitments.customer_type as varchar) as customer_type,
-        cast(commitments.region_code as varchar) as region_code,
-        cast(commitments.urban_rural as varchar) as urban_rural,
-        cast(commitments.channel as varchar) as channel,
-        cast({{ channel_group('commitments.channel') }} as varchar) as channel_group,
-        cast(commitments.ticket_type as varchar) as ticket_type,
-        cast(commitments.category as varchar) as category,
+        cast(commitments.ticket_id as {{ dbt.type_string() }}) as ticket_id,
+        cast(commitments.customer_id as {{ dbt.type_string() }}) as customer_id,
+        cast(commitments.customer_type as {{ dbt.type_string() }}) as customer_type,
+        cast(commitments.region_code as {{ dbt.type_string() }}) as region_code,
+        cast(commitments.urban_rural as {{ dbt.type_string() }}) as urban_rural,
+        cast(commitments.channel as {{ dbt.type_string() }}) as channel,
+        cast({{ channel_group('commitments.channel') }} as {{ dbt.type_string() }}) as channel_group,
+        cast(commitments.ticket_type as {{ dbt.type_string() }}) as ticket_type,
+        cast(commitments.category as {{ dbt.type_string() }}) as category,
         cast(commitments.created_at as timestamp) as created_at,
         cast({{ dbt.date_trunc('month', 'commitments.created_at') }} as date) as created_month,
         cast(commitments.first_response_at as timestamp) as first_response_at,
@@ -126,9 +126,9 @@ final as (
         cast(commitments.response_working_days as integer) as response_working_days,
         cast(commitments.resolution_hours as double) as resolution_hours,
         {%- for stage in ['response', 'resolution'] %}
-        cast(commitments.{{ stage }}_commitment as varchar) as {{ stage }}_commitment,
+        cast(commitments.{{ stage }}_commitment as {{ dbt.type_string() }}) as {{ stage }}_commitment,
         cast(commitments.{{ stage }}_target as double) as {{ stage }}_target,
-        cast(commitments.{{ stage }}_target_unit as varchar) as {{ stage }}_target_unit,
+        cast(commitments.{{ stage }}_target_unit as {{ dbt.type_string() }}) as {{ stage }}_target_unit,
         cast(commitments.{{ stage }}_measure as double) as {{ stage }}_measure,
         -- no response (or no resolution) at all misses the commitment
         case when commitments.{{ stage }}_commitment is not null

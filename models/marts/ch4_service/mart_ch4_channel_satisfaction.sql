@@ -14,7 +14,9 @@ with tickets as (
         satisfaction,
         response_commitment,
         response_commitment_met,
-        resolution_hours
+        resolution_hours,
+        -- the customer's next ticket, as a column: Spark's datediff cannot take a window expression
+        lead(created_at) over (partition by customer_id order by created_at, ticket_id) as next_created_at
     from {{ ref('fct_service_tickets') }}
 ),
 
@@ -39,7 +41,7 @@ ticket_follow_ups as (
         resolution_hours,
         coalesce({{ dbt.datediff(
             'created_at',
-            'lead(created_at) over (partition by customer_id order by created_at, ticket_id)',
+            'next_created_at',
             'second') }} <= {{ var('service_repeat_complaint_days') }} * 86400, false) as is_followed_by_repeat_contact
     from tickets
 ),
@@ -78,11 +80,11 @@ channel_figures as (
         count(satisfaction) as tickets_rated,
         avg(cast(satisfaction as double)) as average_satisfaction,
         count(response_commitment) as response_commitment_tickets,
-        avg(case when response_commitment_met then 1.0 when not response_commitment_met then 0.0 end)
+        avg(case when response_commitment_met then {{ marts_double('1.0') }} when not response_commitment_met then 0.0 end)
             as response_commitment_met_share,
         {{ percentile_cont('resolution_hours', 0.5) }} as resolution_hours_p50,
-        avg(case when is_followed_by_repeat_contact then 1.0 else 0.0 end) as repeat_contact_share,
-        avg(case when ticket_type = 'complaint' then 1.0 else 0.0 end) as complaint_share
+        avg(case when is_followed_by_repeat_contact then {{ marts_double('1.0') }} else 0.0 end) as repeat_contact_share,
+        avg(case when ticket_type = 'complaint' then {{ marts_double('1.0') }} else 0.0 end) as complaint_share
     from ticket_follow_ups
     group by grouping sets ((channel), ())
 ),
@@ -110,8 +112,8 @@ strengths as (
     select
         channel,
         -- ties go to the measure first by name, so a rerun names the same one
-        first(measure order by advantage desc, measure) as strength_measure,
-        first(measure order by advantage asc, measure) as weakness_measure
+        {{ marts_first_ordered('measure', [('advantage', 'desc'), ('measure', 'asc')]) }} as strength_measure,
+        {{ marts_first_ordered('measure', [('advantage', 'asc'), ('measure', 'asc')]) }} as weakness_measure
     from measure_advantages
     where advantage is not null
     group by channel
@@ -119,8 +121,8 @@ strengths as (
 
 final as (
     select
-        cast(channel_figures.channel as varchar) as channel,
-        cast(channel_figures.channel_group as varchar) as channel_group,
+        cast(channel_figures.channel as {{ dbt.type_string() }}) as channel,
+        cast(channel_figures.channel_group as {{ dbt.type_string() }}) as channel_group,
         cast(channel_figures.tickets as bigint) as tickets,
         cast(channel_figures.customers as bigint) as customers,
         cast(channel_figures.tickets_rated as bigint) as tickets_rated,
@@ -133,8 +135,8 @@ final as (
         cast(channel_figures.complaint_share as double) as complaint_share,
         cast(coalesce(main_channel_surveys.customers_surveyed, 0) as bigint) as customers_surveyed,
         cast(main_channel_surveys.survey_channels_score as double) as survey_channels_score,
-        cast(strengths.strength_measure as varchar) as strength_measure,
-        cast(strengths.weakness_measure as varchar) as weakness_measure
+        cast(strengths.strength_measure as {{ dbt.type_string() }}) as strength_measure,
+        cast(strengths.weakness_measure as {{ dbt.type_string() }}) as weakness_measure
     from channel_figures
     left join main_channel_surveys
         on channel_figures.channel = main_channel_surveys.channel

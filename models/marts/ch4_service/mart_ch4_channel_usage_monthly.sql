@@ -25,9 +25,9 @@ channel_months as (
 final as (
     select
         cast(created_month as date) as created_month,
-        cast(customer_type as varchar) as customer_type,
-        cast(channel_group as varchar) as channel_group,
-        cast(channel as varchar) as channel,
+        cast(customer_type as {{ dbt.type_string() }}) as customer_type,
+        cast(channel_group as {{ dbt.type_string() }}) as channel_group,
+        cast(channel as {{ dbt.type_string() }}) as channel,
         cast(tickets as bigint) as tickets,
         cast(customers as bigint) as customers,
         cast({{ share_within('tickets', 'created_month, customer_type') }} as double)

@@ -38,7 +38,7 @@ ranked as (
 
 final as (
     select
-        cast(category as varchar) as category,
+        cast(category as {{ dbt.type_string() }}) as category,
         cast(pareto_rank as integer) as pareto_rank,
         cast(complaints as bigint) as complaints,
         cast(share_of_complaints as double) as share_of_complaints,

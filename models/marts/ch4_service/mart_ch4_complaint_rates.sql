@@ -4,7 +4,7 @@ with customer_years as (
     select
         customer_type,
         region_code,
-        count(*) / 12.0 as customer_years,
+        count(*) / {{ marts_double('12.0') }} as customer_years,
         count(distinct customer_id) as customers
     from {{ ref('int_credit__customer_month_ends') }}
     where is_active
@@ -26,8 +26,8 @@ complaints as (
 
 final as (
     select
-        cast(customer_years.customer_type as varchar) as customer_type,
-        cast(customer_years.region_code as varchar) as region_code,
+        cast(customer_years.customer_type as {{ dbt.type_string() }}) as customer_type,
+        cast(customer_years.region_code as {{ dbt.type_string() }}) as region_code,
         cast(customer_years.customers as bigint) as customers,
         cast(customer_years.customer_years as double) as customer_years,
         cast(coalesce(complaints.complaints, 0) as bigint) as complaints,

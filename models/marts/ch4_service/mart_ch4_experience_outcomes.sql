@@ -95,7 +95,7 @@ band_outcomes as (
 
 final as (
     select
-        cast(experience_band as varchar) as experience_band,
+        cast(experience_band as {{ dbt.type_string() }}) as experience_band,
         cast(customer_snapshots as bigint) as customer_snapshots,
         cast(customers as bigint) as customers,
         cast(snapshots_clear_of_arrears as bigint) as snapshots_clear_of_arrears,

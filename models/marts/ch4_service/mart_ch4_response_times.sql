@@ -27,9 +27,9 @@ time_percentiles as (
 
 final as (
     select
-        cast(ticket_type as varchar) as ticket_type,
-        cast(channel_group as varchar) as channel_group,
-        cast(urban_rural as varchar) as urban_rural,
+        cast(ticket_type as {{ dbt.type_string() }}) as ticket_type,
+        cast(channel_group as {{ dbt.type_string() }}) as channel_group,
+        cast(urban_rural as {{ dbt.type_string() }}) as urban_rural,
         cast(tickets as bigint) as tickets,
         cast(tickets_responded as bigint) as tickets_responded,
         cast(response_minutes_p50 as double) as response_minutes_p50,

@@ -38,11 +38,11 @@ commitment_results as (
 
 final as (
     select
-        cast(commitment as varchar) as commitment,
-        cast(commitment_stage as varchar) as commitment_stage,
-        cast(urban_rural as varchar) as urban_rural,
+        cast(commitment as {{ dbt.type_string() }}) as commitment,
+        cast(commitment_stage as {{ dbt.type_string() }}) as commitment_stage,
+        cast(urban_rural as {{ dbt.type_string() }}) as urban_rural,
         cast(target as double) as target,
-        cast(target_unit as varchar) as target_unit,
+        cast(target_unit as {{ dbt.type_string() }}) as target_unit,
         cast(tickets as bigint) as tickets,
         cast(tickets_measured as bigint) as tickets_measured,
         cast(measure_p50 as double) as measure_p50,

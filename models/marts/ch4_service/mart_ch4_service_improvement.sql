@@ -57,13 +57,13 @@ issue_gaps as (
 
 final as (
     select
-        cast(issue_id as varchar) as issue_id,
-        cast(issue_type as varchar) as issue_type,
-        cast(ticket_type as varchar) as ticket_type,
-        cast(region_code as varchar) as region_code,
-        cast(commitment as varchar) as commitment,
-        cast(category as varchar) as category,
-        cast(survey_dimension as varchar) as survey_dimension,
+        cast(issue_id as {{ dbt.type_string() }}) as issue_id,
+        cast(issue_type as {{ dbt.type_string() }}) as issue_type,
+        cast(ticket_type as {{ dbt.type_string() }}) as ticket_type,
+        cast(region_code as {{ dbt.type_string() }}) as region_code,
+        cast(commitment as {{ dbt.type_string() }}) as commitment,
+        cast(category as {{ dbt.type_string() }}) as category,
+        cast(survey_dimension as {{ dbt.type_string() }}) as survey_dimension,
         cast(customers as bigint) as customers,
         cast(case_count as bigint) as case_count,
         cast(group_case_count as bigint) as group_case_count,
@@ -78,7 +78,7 @@ final as (
             when gap >= 0.10 then 'high'
             when gap >= 0.05 then 'medium'
             else 'low'
-        end as varchar) as severity,
+        end as {{ dbt.type_string() }}) as severity,
         cast(case
             when issue_type = 'missed_commitment' and ticket_type = 'fault_repair' then 'add_repair_crews'
             when issue_type = 'missed_commitment' then 'speed_up_ticket_handling'
@@ -89,7 +89,7 @@ final as (
             when survey_dimension = 'staff' then 'staff_training'
             when survey_dimension = 'channels' then 'channel_improvement'
             else 'customer_care_review'
-        end as varchar) as recommended_strategy
+        end as {{ dbt.type_string() }}) as recommended_strategy
     from issue_gaps
 )
 

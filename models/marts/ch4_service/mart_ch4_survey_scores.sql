@@ -32,9 +32,9 @@ score_summary as (
 
 final as (
     select
-        cast(dimension as varchar) as dimension,
-        cast(customer_type as varchar) as customer_type,
-        cast(region_code as varchar) as region_code,
+        cast(dimension as {{ dbt.type_string() }}) as dimension,
+        cast(customer_type as {{ dbt.type_string() }}) as customer_type,
+        cast(region_code as {{ dbt.type_string() }}) as region_code,
         cast(responses as bigint) as responses,
         cast(average_score as double) as average_score,
         cast(satisfied_responses / cast(responses as double) as double) as satisfied_share,

@@ -1,7 +1,7 @@
 -- the Python model's output, typed for the contract
 with final as (
     select
-        cast(model_name as varchar) as model_name,
+        cast(model_name as {{ dbt.type_string() }}) as model_name,
         cast(evaluation_snapshot as date) as evaluation_snapshot,
         cast(train_first_snapshot as date) as train_first_snapshot,
         cast(train_last_snapshot as date) as train_last_snapshot,
@@ -18,8 +18,8 @@ with final as (
         cast(n_positive as integer) as churned_customers,
         cast(n_flagged as integer) as flagged_customers,
         cast(positive_rate as double) as churn_rate,
-        cast(evaluation_status as varchar) as evaluation_status,
-        cast(evaluation_note as varchar) as evaluation_note,
+        cast(evaluation_status as {{ dbt.type_string() }}) as evaluation_status,
+        cast(evaluation_note as {{ dbt.type_string() }}) as evaluation_note,
         cast(roc_auc_ci_low as double) as roc_auc_ci_low,
         cast(roc_auc_ci_high as double) as roc_auc_ci_high,
         cast(pr_auc_ci_low as double) as pr_auc_ci_low,
@@ -32,8 +32,8 @@ with final as (
         cast(recall_at_threshold_ci_high as double) as recall_at_threshold_ci_high,
         cast(lift_top_decile_ci_low as double) as lift_top_decile_ci_low,
         cast(lift_top_decile_ci_high as double) as lift_top_decile_ci_high,
-        cast(hyperparameters as varchar) as hyperparameters,
-        cast(model_version as varchar) as model_version,
+        cast(hyperparameters as {{ dbt.type_string() }}) as hyperparameters,
+        cast(model_version as {{ dbt.type_string() }}) as model_version,
         cast(is_chosen as boolean) as is_chosen
     from {{ ref('py_churn_model_metrics') }}
 )

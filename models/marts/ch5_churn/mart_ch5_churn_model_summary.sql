@@ -1,7 +1,7 @@
 -- the Python model's output, typed for the contract
 with final as (
     select
-        cast(model_name as varchar) as model_name,
+        cast(model_name as {{ dbt.type_string() }}) as model_name,
         cast(evaluation_snapshots as integer) as evaluation_snapshots,
         cast(evaluated_rows as integer) as evaluated_rows,
         cast(churned_rows as integer) as churned_rows,
@@ -24,9 +24,9 @@ with final as (
         cast(pooled_lift_top_decile as double) as pooled_lift_top_decile,
         cast(pooled_lift_top_decile_ci_low as double) as pooled_lift_top_decile_ci_low,
         cast(pooled_lift_top_decile_ci_high as double) as pooled_lift_top_decile_ci_high,
-        cast(hyperparameters as varchar) as hyperparameters,
+        cast(hyperparameters as {{ dbt.type_string() }}) as hyperparameters,
         cast(is_chosen as boolean) as is_chosen,
-        cast(model_version as varchar) as model_version
+        cast(model_version as {{ dbt.type_string() }}) as model_version
     from {{ ref('py_churn_model_summary') }}
 )
 

@@ -54,19 +54,19 @@ churn_groups as (
     select
         competition_level,
         customer_type,
-        avg(competition_index) as competition_index,
+        {{ marts_avg_double('competition_index') }} as competition_index,
         count(*) as customers,
         count(*) filter (where is_closed) as closures,
         count(*) filter (where is_closed and is_switched) as switched_retailer_closures,
-        sum(active_days) / 365.25 as customer_years
+        sum(active_days) / {{ marts_double('365.25') }} as customer_years
     from period_customers
     group by competition_level, customer_type
 ),
 
 final as (
     select
-        cast(competition_level as varchar) as competition_level,
-        cast(customer_type as varchar) as customer_type,
+        cast(competition_level as {{ dbt.type_string() }}) as competition_level,
+        cast(customer_type as {{ dbt.type_string() }}) as customer_type,
         cast(competition_index as double) as competition_index,
         cast(customers as bigint) as customers,
         cast(closures as bigint) as closures,

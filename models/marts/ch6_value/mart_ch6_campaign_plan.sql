@@ -26,10 +26,10 @@ targets as (
 
 final as (
     select
-        cast(campaigns.campaign as varchar) as campaign,
-        cast(campaigns.campaign_kind as varchar) as campaign_kind,
-        cast(campaigns.target_risk_tier as varchar) as target_risk_tier,
-        cast(campaigns.target_offer as varchar) as target_offer,
+        cast(campaigns.campaign as {{ dbt.type_string() }}) as campaign,
+        cast(campaigns.campaign_kind as {{ dbt.type_string() }}) as campaign_kind,
+        cast(campaigns.target_risk_tier as {{ dbt.type_string() }}) as target_risk_tier,
+        cast(campaigns.target_offer as {{ dbt.type_string() }}) as target_offer,
         cast(coalesce(targets.target_customers, 0) as bigint) as target_customers,
         cast(campaigns.expected_take_up_share as double) as expected_take_up_share,
         cast(coalesce(targets.target_customers, 0) * campaigns.expected_take_up_share as double)

@@ -75,8 +75,8 @@ all_targets as (
 
 final as (
     select
-        cast(campaign as varchar) as campaign,
-        cast(customer_id as varchar) as customer_id,
+        cast(campaign as {{ dbt.type_string() }}) as campaign,
+        cast(customer_id as {{ dbt.type_string() }}) as customer_id,
         cast(utility_yuan_per_year as decimal(18, 2)) as utility_yuan_per_year,
         cast(customer_yuan_per_year as decimal(18, 2)) as customer_yuan_per_year
     from all_targets

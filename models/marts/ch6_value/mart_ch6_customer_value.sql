@@ -21,12 +21,12 @@ risk_tiers as (
 
 final as (
     select
-        cast(customer_value.customer_id as varchar) as customer_id,
+        cast(customer_value.customer_id as {{ dbt.type_string() }}) as customer_id,
         cast(snapshot_date as date) as snapshot_date,
-        cast(customer_type as varchar) as customer_type,
-        cast(region_code as varchar) as region_code,
-        cast(urban_rural as varchar) as urban_rural,
-        cast(payment_mode as varchar) as payment_mode,
+        cast(customer_type as {{ dbt.type_string() }}) as customer_type,
+        cast(region_code as {{ dbt.type_string() }}) as region_code,
+        cast(urban_rural as {{ dbt.type_string() }}) as urban_rural,
+        cast(payment_mode as {{ dbt.type_string() }}) as payment_mode,
         cast(has_pv as boolean) as has_pv,
         cast(contract_capacity_kva as double) as contract_capacity_kva,
         cast(months_observed as integer) as months_observed,
@@ -36,16 +36,16 @@ final as (
         cast(kwh_cv_12m as double) as kwh_cv_12m,
         cast(kwh_growth_12m as double) as kwh_growth_12m,
         cast(capacity_headroom as double) as capacity_headroom,
-        cast(credit_grade as varchar) as credit_grade,
+        cast(credit_grade as {{ dbt.type_string() }}) as credit_grade,
         cast(consumption_score as double) as consumption_score,
         cast(stability_score as double) as stability_score,
         cast(credit_score as double) as credit_grade_score,
         cast(growth_score as double) as growth_score,
         cast(value_score as double) as value_score,
-        cast(value_tier as varchar) as value_tier,
+        cast(value_tier as {{ dbt.type_string() }}) as value_tier,
         cast(risk_tiers.churn_probability as double) as churn_probability,
-        cast(churn_risk_tier as varchar) as churn_risk_tier,
-        cast(value_tier || '_value_' || churn_risk_tier || '_risk' as varchar) as value_risk_segment,
+        cast(churn_risk_tier as {{ dbt.type_string() }}) as churn_risk_tier,
+        cast(value_tier || '_value_' || churn_risk_tier || '_risk' as {{ dbt.type_string() }}) as value_risk_segment,
         cast(case
             when churn_risk_tier in ('high', 'medium') and value_tier = 'high' then 'retain_first'
             when churn_risk_tier in ('high', 'medium') and value_tier = 'medium' then 'retain_at_low_cost'
@@ -53,7 +53,7 @@ final as (
             when value_tier = 'high' then 'reward_and_grow'
             when value_tier = 'medium' then 'develop'
             else 'serve_efficiently'
-        end as varchar) as segment_approach
+        end as {{ dbt.type_string() }}) as segment_approach
     from {{ ref('py_customer_value') }} as customer_value
     inner join risk_tiers
         on customer_value.customer_id = risk_tiers.customer_id

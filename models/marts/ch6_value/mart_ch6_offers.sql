@@ -42,7 +42,7 @@ energy_audits as (
         customer_id,
         'energy_audit' as offer,
         energy_charge_12m * {{ var('value_audit_saving_share') }} as yuan_per_year,
-        'Energy audit: about ' || cast(cast({{ var('value_audit_saving_share') }} * 100 as integer) as varchar)
+        'Energy audit: about ' || cast(cast({{ var('value_audit_saving_share') }} * 100 as integer) as {{ dbt.type_string() }})
             || '% of the energy charge' as offer_detail
     from valued_customers
     where customer_type <> 'residential'
@@ -81,10 +81,10 @@ pv_offers as (
         customer_id,
         'rooftop_pv' as offer,
         yuan_per_year,
-        'Rooftop PV of about ' || cast(round(pv_kwp, 1) as varchar) || ' kWp: '
-            || cast(cast(round(self_used_kwh, 0) as bigint) as varchar) || ' kWh a year used on site, '
-            || cast(cast(round(exported_kwh, 0) as bigint) as varchar) || ' kWh exported; pays back in '
-            || cast(round(install_yuan / yuan_per_year, 1) as varchar) || ' years' as offer_detail
+        'Rooftop PV of about ' || cast(round(pv_kwp, 1) as {{ dbt.type_string() }}) || ' kWp: '
+            || cast(cast(round(self_used_kwh, 0) as bigint) as {{ dbt.type_string() }}) || ' kWh a year used on site, '
+            || cast(cast(round(exported_kwh, 0) as bigint) as {{ dbt.type_string() }}) || ' kWh exported; pays back in '
+            || cast(round(install_yuan / yuan_per_year, 1) as {{ dbt.type_string() }}) || ' years' as offer_detail
     from pv_returns
     -- offered only where it pays back within the years a customer would accept
     where yuan_per_year > 0
@@ -97,7 +97,7 @@ maintenance_contracts as (
         'equipment_maintenance' as offer,
         contract_capacity_kva * {{ var('value_maintenance_yuan_per_kva_year') }} as yuan_per_year,
         'Maintenance contract for the customer-owned transformer ('
-            || cast(contract_capacity_kva as varchar) || ' kVA)' as offer_detail
+            || cast(contract_capacity_kva as {{ dbt.type_string() }}) || ' kVA)' as offer_detail
     from valued_customers
     where contract_capacity_kva >= {{ var('value_maintenance_min_kva') }}
 ),
@@ -123,7 +123,7 @@ final as (
         all_offers.customer_id,
         all_offers.offer,
         all_offers.beneficiary,
-        cast(round(all_offers.yuan_per_year, 2) as decimal(18, 2)) as yuan_per_year,
+        cast({{ marts_round_double('all_offers.yuan_per_year', 2) }} as decimal(18, 2)) as yuan_per_year,
         cast(row_number() over (
             partition by all_offers.customer_id
             order by all_offers.yuan_per_year desc, all_offers.offer
@@ -134,7 +134,7 @@ final as (
     inner join valued_customers
         on all_offers.customer_id = valued_customers.customer_id
     -- an offer worth nothing after rounding is not made
-    where round(all_offers.yuan_per_year, 2) > 0
+    where {{ marts_round_double('all_offers.yuan_per_year', 2) }} > 0
 )
 
 select

@@ -50,10 +50,10 @@ segment_summary as (
 
 final as (
     select
-        cast(segment_summary.value_risk_segment as varchar) as value_risk_segment,
-        cast(segment_summary.value_tier as varchar) as value_tier,
-        cast(segment_summary.churn_risk_tier as varchar) as churn_risk_tier,
-        cast(segment_summary.segment_approach as varchar) as segment_approach,
+        cast(segment_summary.value_risk_segment as {{ dbt.type_string() }}) as value_risk_segment,
+        cast(segment_summary.value_tier as {{ dbt.type_string() }}) as value_tier,
+        cast(segment_summary.churn_risk_tier as {{ dbt.type_string() }}) as churn_risk_tier,
+        cast(segment_summary.segment_approach as {{ dbt.type_string() }}) as segment_approach,
         cast(segment_summary.customers as integer) as customers,
         cast(segment_summary.customers as double) / base_totals.all_customers as customer_share,
         cast(segment_summary.avg_value_score as double) as avg_value_score,
@@ -62,7 +62,7 @@ final as (
         cast(segment_summary.revenue_12m_yuan / nullif(base_totals.all_revenue, 0) as double) as revenue_share,
         cast(segment_summary.avg_churn_probability as double) as avg_churn_probability,
         cast(round(segment_summary.revenue_at_risk_yuan, 2) as decimal(18, 2)) as revenue_at_risk_yuan,
-        cast(segment_types.customer_type as varchar) as commonest_customer_type
+        cast(segment_types.customer_type as {{ dbt.type_string() }}) as commonest_customer_type
     from segment_summary
     cross join base_totals
     inner join segment_types

@@ -18,7 +18,7 @@ with expected_days as (
 
 day_mismatches as (
     select
-        cast(expected_days.calendar_date as varchar) as checked,
+        cast(expected_days.calendar_date as {{ dbt.type_string() }}) as checked,
         'working-day status differs' as problem
     from expected_days
     left join {{ ref('int_service__calendar') }} as calendar
