@@ -48,6 +48,11 @@
     }) %}
 {% endmacro %}
 
+{#- A type of the table above in the engine's SQL: Spark calls varchar string. -#}
+{% macro staging_engine_type(sql_type) -%}
+{{ staging_text_type() if sql_type == 'varchar' else sql_type }}
+{%- endmacro %}
+
 {% macro staging_typed_value(column_type, text_sql) -%}
     {%- if column_type == 'text' -%} {{ text_sql }}
     {%- elif column_type == 'double' -%} {{ staging_parse_double(text_sql) }}
@@ -86,12 +91,14 @@
     {% endif %}
     {% if column.get('key_pattern') %}
         {% set pattern = column['key_pattern'] | replace("'", "''") %}
-        {% do checks.append((text_col ~ " is not null and not regexp_full_match(" ~ text_col ~ ", '" ~ pattern ~ "')",
-            'bad_key', "'''' || " ~ text_col ~ " || ''' does not match the key pattern of " ~ name ~ " (" ~ pattern ~ ")'")) %}
+        {% set key_pattern = column['key_pattern'] %}
+        {% do checks.append((text_col ~ " is not null and not " ~ staging_regexp_full_match(text_col, pattern),
+            'bad_key', staging_string_literal("'") ~ " || " ~ text_col ~ " || "
+                ~ staging_string_literal("' does not match the key pattern of " ~ name ~ " (" ~ key_pattern ~ ")"))) %}
     {% endif %}
     {% if type_rule %}
         {% do checks.append((text_col ~ ' is not null and ' ~ typed_col ~ ' is null', type_rule,
-            "'cannot read ''' || " ~ text_col ~ " || ''' as " ~ column_type ~ "'")) %}
+            staging_string_literal("cannot read '") ~ " || " ~ text_col ~ " || " ~ staging_string_literal("' as " ~ column_type))) %}
     {% endif %}
     {% if column.get('nonnegative') %}
         {% do checks.append((typed_col ~ ' < 0', 'negative_value',
@@ -103,30 +110,30 @@
             "'' || " ~ typed_col ~ " || ' is outside " ~ low ~ "-" ~ high ~ "'")) %}
     {% endif %}
     {% if column.get('code_set') %}
-        {% do checks.append((text_col ~ " is not null and " ~ text_col ~ " not in (select code from " ~ ref('code_labels')
-            ~ " where code_set = '" ~ column['code_set'] ~ "')", 'unknown_code',
-            "'''' || " ~ text_col ~ " || ''' is not a " ~ column['code_set'] ~ " code'")) %}
+        {% do checks.append((text_col ~ " is not null and " ~ staging_not_in_values(text_col, ref('code_labels'), 'code',
+            "code_set = '" ~ column['code_set'] ~ "'"), 'unknown_code',
+            staging_string_literal("'") ~ " || " ~ text_col ~ " || " ~ staging_string_literal("' is not a " ~ column['code_set'] ~ " code"))) %}
     {% endif %}
     {% if column.get('code_list') %}
         {% set list_code_set, separator = column['code_list'] %}
-        {% do checks.append((text_col ~ " is not null and not list_has_all((select list(code) from " ~ ref('code_labels')
-            ~ " where code_set = '" ~ list_code_set ~ "'), string_split(" ~ text_col ~ ", '" ~ separator ~ "'))", 'unknown_code',
-            "'''' || " ~ text_col ~ " || ''' holds a code that is not a " ~ list_code_set ~ " code'")) %}
+        {% do checks.append((text_col ~ " is not null and " ~ staging_list_has_unknown_code(text_col, ref('code_labels'),
+            list_code_set, separator), 'unknown_code',
+            staging_string_literal("'") ~ " || " ~ text_col ~ " || " ~ staging_string_literal("' holds a code that is not a " ~ list_code_set ~ " code"))) %}
     {% endif %}
     {% if column.get('conflict') %}
         {% do checks.append((column['conflict'][0], 'conflicting_values', column['conflict'][1])) %}
     {% endif %}
     {% if column.get('lookup') %}
         {% set lookup_relation, lookup_column = column['lookup'] %}
-        {% do checks.append((text_col ~ " is not null and " ~ text_col ~ " not in (select " ~ lookup_column ~ " from " ~ lookup_relation ~ ")",
-            'unknown_code', "'''' || " ~ text_col ~ " || ''' is not a " ~ lookup_relation.identifier
-            ~ "." ~ lookup_column ~ "'")) %}
+        {% do checks.append((text_col ~ " is not null and " ~ staging_not_in_values(text_col, lookup_relation, lookup_column),
+            'unknown_code', staging_string_literal("'") ~ " || " ~ text_col ~ " || "
+            ~ staging_string_literal("' is not a " ~ lookup_relation.identifier ~ "." ~ lookup_column))) %}
     {% endif %}
     {% if column.get('parent') %}
         {% set parent_relation, parent_column, parent_rule = column['parent'] %}
-        {% do checks.append((text_col ~ " is not null and " ~ text_col ~ " not in (select " ~ parent_column ~ " from " ~ parent_relation
-            ~ " where " ~ parent_column ~ " is not null)", parent_rule,
-            "'''' || " ~ text_col ~ " || ''' is not in " ~ parent_relation.identifier ~ "'")) %}
+        {% do checks.append((text_col ~ " is not null and " ~ staging_not_in_values(text_col, parent_relation, parent_column,
+            parent_column ~ " is not null"), parent_rule,
+            staging_string_literal("'") ~ " || " ~ text_col ~ " || " ~ staging_string_literal("' is not in " ~ parent_relation.identifier))) %}
     {% endif %}
     {% if column_type in ('date', 'timestamp', 'month') %}
         {% set min_date = var('min_valid_date') %}
@@ -145,7 +152,7 @@
     from Parquet. Read from the source's schema when dbt executes (a describe reads only headers
     and Parquet footers); empty when compiling without a database or inside a unit test, where
     the given rows are text. -#}
-{% macro staging_source_column_types(source_relation) %}
+{% macro default__staging_source_column_types(source_relation) %}
     {% set types = {} %}
     {% if execute and 'read_' in (source_relation | string) %}
         {% for row in run_query('describe select * from ' ~ source_relation) %}
@@ -167,7 +174,7 @@
         {% do return('cast(' ~ name ~ ' as double)') %}
     {% elif column_type == 'double' and floating %}
         {#- NaN and infinity are not numbers a meter reads -#}
-        {% do return('case when isfinite(' ~ name ~ ') then cast(' ~ name ~ ' as double) end') %}
+        {% do return('case when ' ~ staging_is_finite(name) ~ ' then cast(' ~ name ~ ' as double) end') %}
     {% elif column_type in ('money', 'power_factor') and (integral or decimal or floating) %}
         {% do return('try_cast(' ~ name ~ ' as ' ~ staging_column_types()[column_type]['sql_type'] ~ ')') %}
     {% elif column_type == 'integer' and integral %}
@@ -276,7 +283,7 @@ repeated_key_ranks_{{ key_index }} as (
         first_value(typed_rows._source_row) over keyed_rows as _first_row,
         first_value(typed_rows._source_file) over keyed_rows as _first_file
     from ({{ ranked_rows_sql if incremental else typed_rows_sql }}) as typed_rows
-    semi join repeated_keys_{{ key_index }}
+    {{ staging_semi_join() }} repeated_keys_{{ key_index }}
         on {{ staging_key_group(key, key_types, 'typed_rows.') }} = repeated_keys_{{ key_index }}._key_group
     where {% for key_column in key_typed %}typed_rows.{{ key_column }} is not null{{ ' and ' if not loop.last }}{% endfor %}
     window keyed_rows as (
@@ -316,17 +323,17 @@ failed_checks as (
 final as (
     select
         {%- for column in columns %}
-        cast({{ column['name'] }}__typed as {{ column_types[column.get('type', 'text')]['sql_type'] }}) as {{ column['name'] }},
+        cast({{ column['name'] }}__typed as {{ staging_engine_type(column_types[column.get('type', 'text')]['sql_type']) }}) as {{ column['name'] }},
         {%- endfor %}
         _source_file,
         _source_row,
         case when _is_rejected then concat_ws('|', {{ grain | join(', ') }}) end as _record_key,
-        case when _is_rejected then cast(json_object(
-            {%- for column in columns %}
-            {%- set native = staging_native_typed_value(column.get('type', 'text'), source_types.get(column['name'], 'VARCHAR'), column['name']) %}
-            '{{ column['name'] }}', {{ 'cast(' ~ column['name'] ~ ' as varchar)' if native else column['name'] ~ '__raw' }}{{ ',' if not loop.last }}
-            {%- endfor %}
-        ) as varchar) end as _raw_record,
+        {%- set raw_text = [] %}
+        {%- for column in columns %}
+        {%- set native = staging_native_typed_value(column.get('type', 'text'), source_types.get(column['name'], 'VARCHAR'), column['name']) %}
+        {%- do raw_text.append((column['name'], 'cast(' ~ column['name'] ~ ' as ' ~ staging_text_type() ~ ')' if native else column['name'] ~ '__raw')) %}
+        {%- endfor %}
+        case when _is_rejected then {{ staging_json_record(raw_text) }} end as _raw_record,
         {%- for output_name, check_part in [('_failed_rules', 1), ('_failed_columns', 2), ('_failure_details', 3)] %}
         case when _is_rejected then concat_ws('; ',
             {%- for check in checks %}
@@ -353,6 +360,10 @@ select * from final
 {% endmacro %}
 
 {% macro staging_key_group(key, key_types, prefix='') -%}
+{{ return(adapter.dispatch('staging_key_group', 'powerlens')(key, key_types, prefix)) }}
+{%- endmacro %}
+
+{% macro default__staging_key_group(key, key_types, prefix='') -%}
 {%- set date_column = staging_key_date_column(key, key_types) -%}
 {%- if date_column -%}
     {%- set others = [] -%}{%- for key_column in key if key_column != date_column -%}{%- do others.append(prefix ~ key_column ~ '__typed') -%}{%- endfor -%}
@@ -364,19 +375,16 @@ select * from final
 {%- endmacro %}
 
 {% macro staging_key_group_repeats(key, key_types) -%}
+{{ return(adapter.dispatch('staging_key_group_repeats', 'powerlens')(key, key_types)) }}
+{%- endmacro %}
+
+{% macro default__staging_key_group_repeats(key, key_types) -%}
 {%- set date_column = staging_key_date_column(key, key_types) -%}
 {%- if date_column -%}
     count(*) > bit_count(bit_or(1::ubigint << ((({{ date_column }}__typed - date '2000-01-01') % 64 + 64) % 64)::ubigint))
 {%- else -%}
     count(*) > 1
 {%- endif -%}
-{%- endmacro %}
-
-{#- Trimmed text, NULL when empty: the regex class [\s　] (ASCII whitespace and the full-width
-    space U+3000) goes from both ends. Cheaper than trim(text, characters) in DuckDB, but not
-    free: values with a clean form skip it (staging_fast_typed_value). -#}
-{% macro staging_trimmed_text(text_sql) -%}
-nullif(regexp_replace({{ text_sql }}, '^[\s　]+|[\s　]+$', '', 'g'), '')
 {%- endmacro %}
 
 {#- One raw read, typed (the body of staging_checked_rows' reads): every column's trimmed text
@@ -412,9 +420,9 @@ nullif(regexp_replace({{ text_sql }}, '^[\s　]+|[\s　]+$', '', 'g'), '')
         {%- endif %}
         {%- endfor %}
         fast_rows._source_file
-        {%- set single_csv_file = number_rows and only_files is none and staging_csv_file_count(source_relation) == 1 %}
+        {%- set file_offsets = number_rows and staging_rows_need_file_offsets(source_relation, only_files) %}
         {%- if number_rows %},
-        coalesce(fast_rows._parquet_row, fast_rows._ordinality{{ '' if single_csv_file else ' - csv_file_offsets._ordinality_offset' }})
+        coalesce(fast_rows._parquet_row, fast_rows._ordinality{{ ' - csv_file_offsets._ordinality_offset' if file_offsets }})
             as _source_row,
         fast_rows._field_count
         {%- endif %}
@@ -427,8 +435,8 @@ nullif(regexp_replace({{ text_sql }}, '^[\s　]+|[\s　]+$', '', 'g'), '')
             {%- if staging_native_typed_value(column_type, source_types.get(name, 'VARCHAR'), name) %}
             raw_rows.{{ name }},
             {%- else %}
-            cast(raw_rows.{{ name }} as varchar) as {{ name }}__raw,
-            {%- set fast = staging_fast_typed_value(column_type, 'cast(raw_rows.' ~ name ~ ' as varchar)') | trim %}
+            cast(raw_rows.{{ name }} as {{ staging_text_type() }}) as {{ name }}__raw,
+            {%- set fast = staging_fast_typed_value(column_type, 'cast(raw_rows.' ~ name ~ ' as ' ~ staging_text_type() ~ ')') | trim %}
             {%- if fast %}
             {{ fast }} as {{ name }}__fast,
             {%- endif %}
@@ -439,6 +447,33 @@ nullif(regexp_replace({{ text_sql }}, '^[\s　]+|[\s　]+$', '', 'g'), '')
             raw_rows._parquet_row,
             raw_rows._field_count
     from (
+        {{ staging_raw_rows_sql(source_relation, columns, only_files) }}
+    ) as raw_rows
+    ) as fast_rows
+    {%- if file_offsets %}
+    left join (
+        {#- CSV rows are numbered across the glob: a file's rows start after the previous files'.
+            The limit (far above any number of files) tells DuckDB's planner that this side is
+            small; left to its estimate it built the join's hash table from the raw rows. -#}
+        select
+            cast(filename as varchar) as _source_file,
+            min(cast(ordinality as bigint)) - 1 as _ordinality_offset
+        from (
+            select null as filename, null as ordinality where false
+            union all by name
+            select * from {{ source_relation }}
+        ) as raw_files
+        {{ staging_only_files_filter(only_files) }}
+        {{ 'and' if only_files is not none else 'where' }} ordinality is not null
+        group by all
+        limit 100000
+    ) as csv_file_offsets
+        on fast_rows._source_file = csv_file_offsets._source_file
+    {%- endif %}
+{%- endmacro %}
+
+{#- DuckDB reads the raw files itself (var raw_file_reader). -#}
+{% macro default__staging_raw_rows_sql(source_relation, columns, only_files) -%}
         {#- The untyped-empty prototype makes every declared column exist even when no raw file
             does (optional exports) or a file lacks a column, without changing the types a file
             brings; file_row_number comes from Parquet, ordinality from CSV (DuckDB numbers CSV
@@ -468,28 +503,6 @@ nullif(regexp_replace({{ text_sql }}, '^[\s　]+|[\s　]+$', '', 'g'), '')
             select * from {{ source_relation }}
         ) as raw_files
         {{ staging_only_files_filter(only_files) }}
-    ) as raw_rows
-    ) as fast_rows
-    {%- if number_rows and not single_csv_file %}
-    left join (
-        {#- CSV rows are numbered across the glob: a file's rows start after the previous files'.
-            The limit (far above any number of files) tells DuckDB's planner that this side is
-            small; left to its estimate it built the join's hash table from the raw rows. -#}
-        select
-            cast(filename as varchar) as _source_file,
-            min(cast(ordinality as bigint)) - 1 as _ordinality_offset
-        from (
-            select null as filename, null as ordinality where false
-            union all by name
-            select * from {{ source_relation }}
-        ) as raw_files
-        {{ staging_only_files_filter(only_files) }}
-        {{ 'and' if only_files is not none else 'where' }} ordinality is not null
-        group by all
-        limit 100000
-    ) as csv_file_offsets
-        on fast_rows._source_file = csv_file_offsets._source_file
-    {%- endif %}
 {%- endmacro %}
 
 {#- How many CSV files the source reads, or none when that cannot be told from its reader. With

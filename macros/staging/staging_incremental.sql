@@ -28,10 +28,6 @@
     {% do return(this is not none and is_incremental()) %}
 {% endmacro %}
 
-{% macro staging_state_table(suffix) -%}
-pipeline."{{ this.identifier }}__{{ suffix }}"
-{%- endmacro %}
-
 {% macro staging_state_exists(name) %}
     {% set found = run_query("select count(*) from information_schema.tables where table_schema = 'pipeline' and table_name = '" ~ name ~ "'") %}
     {% do return(found.columns[0].values()[0] > 0) %}
@@ -42,7 +38,7 @@ pipeline."{{ this.identifier }}__{{ suffix }}"
 {% macro staging_typed_key_columns(columns, key) -%}
 {%- set column_types = staging_column_types() -%}
 {%- for column in columns if column['name'] in key -%}
-cast({{ column['name'] }}__typed as {{ column_types[column.get('type', 'text')]['sql_type'] }}) as {{ column['name'] }}{{ ', ' if not loop.last }}
+cast({{ column['name'] }}__typed as {{ staging_engine_type(column_types[column.get('type', 'text')]['sql_type']) }}) as {{ column['name'] }}{{ ', ' if not loop.last }}
 {%- endfor -%}
 {%- endmacro %}
 
@@ -131,6 +127,10 @@ cast({{ column['name'] }}__typed as {{ column_types[column.get('type', 'text')][
 {#- Post-hook of the base tables: after a full build (or one without the pipeline's record of
     changes) every file was staged. -#}
 {% macro staging_record_staged_files() %}
+    {{ return(adapter.dispatch('staging_record_staged_files', 'powerlens')()) }}
+{% endmacro %}
+
+{% macro default__staging_record_staged_files() %}
     {% if execute and (not continues_published_build() or not staging_state_exists('raw_file_changes')) %}
         create or replace table {{ staging_state_table('staged_files') }} as
         select distinct _source_file as source_file from {{ this }}

@@ -28,11 +28,16 @@
     {% do return(tables) %}
 {% endmacro %}
 
+{#- The columns of a base table that only its rejected rows fill. -#}
+{% macro staging_bookkeeping_columns() %}
+    {% do return(['_record_key', '_raw_record', '_failed_rules', '_failed_columns', '_failure_details']) %}
+{% endmacro %}
+
 {#- The staged model: the base rows that failed no rule, without the bookkeeping columns. -#}
 {% macro staging_accepted_rows(base_relation) %}
 with staged_rows as (
     select
-        {{ staging_columns_except(['_record_key', '_raw_record', '_failed_rules', '_failed_columns', '_failure_details']) }}
+        {{ staging_columns_except(staging_bookkeeping_columns(), base_relation) }}
     from {{ base_relation }}
     where _failed_rules is null
 ),
@@ -53,7 +58,7 @@ select * from final
 {% macro staging_rejected_rows(base_relation, source_table) %}
 with rejected_rows as (
     select
-        cast('{{ source_table }}' as varchar) as source_table,
+        cast('{{ source_table }}' as {{ staging_text_type() }}) as source_table,
         _source_file as source_file,
         _source_row as source_row,
         _record_key as record_key,
@@ -73,9 +78,3 @@ final as (
 
 select * from final
 {% endmacro %}
-
-{#- DuckDB's "* exclude" keeps the staged column list in one place (the base model's spec);
-    another engine needs its own form here. -#}
-{% macro staging_columns_except(excluded_columns) -%}
-* exclude ({{ excluded_columns | join(', ') }})
-{%- endmacro %}

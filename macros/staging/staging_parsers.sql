@@ -15,11 +15,11 @@ translate({{ text_sql }}, '０１２３４５６７８９．，－＋／：　',
     separator counts only where it groups digits in threes (1,234.5), so "1,23" stays invalid. -#}
 {% macro staging_number_text(text_sql) -%}
 case
-    when regexp_full_match({{ text_sql }}, '[+-]?(\d+\.?\d*|\.\d+)')
+    when {{ staging_regexp_full_match(text_sql, '[+-]?(\\d+\\.?\\d*|\\.\\d+)') }}
         then {{ text_sql }}
-    when regexp_full_match({{ staging_halfwidth(text_sql) }}, '[+-]?(\d+\.?\d*|\.\d+)')
+    when {{ staging_regexp_full_match(staging_halfwidth(text_sql), '[+-]?(\\d+\\.?\\d*|\\.\\d+)') }}
         then {{ staging_halfwidth(text_sql) }}
-    when regexp_full_match({{ staging_halfwidth(text_sql) }}, '[+-]?\d{1,3}(,\d{3})+(\.\d*)?')
+    when {{ staging_regexp_full_match(staging_halfwidth(text_sql), '[+-]?\\d{1,3}(,\\d{3})+(\\.\\d*)?') }}
         then replace({{ staging_halfwidth(text_sql) }}, ',', '')
 end
 {%- endmacro %}
@@ -36,7 +36,7 @@ try_cast({{ staging_number_text(text_sql) }} as decimal({{ precision }}, {{ scal
 {#- Scores are whole numbers: "4.5" is a bad number, not 4 or 5. -#}
 {% macro staging_parse_integer(text_sql) -%}
 case
-    when regexp_full_match({{ staging_number_text(text_sql) }}, '[+-]?\d+')
+    when {{ staging_regexp_full_match(staging_number_text(text_sql), '[+-]?\\d+') }}
         then try_cast({{ staging_number_text(text_sql) }} as integer)
 end
 {%- endmacro %}
@@ -54,10 +54,10 @@ end
     impossible dates (2024-02-30) do not parse. -#}
 {% macro staging_parse_date(text_sql) -%}
 case
-    when regexp_full_match({{ text_sql }}, '\d{4}-\d{2}-\d{2}')
+    when {{ staging_regexp_full_match(text_sql, '\\d{4}-\\d{2}-\\d{2}') }}
         then try_cast({{ text_sql }} as date)
-    when regexp_full_match({{ staging_halfwidth(text_sql) }}, '\d{4}-\d{1,2}-\d{1,2}|\d{4}/\d{1,2}/\d{1,2}|\d{8}')
-        then cast(try_strptime({{ staging_halfwidth(text_sql) }}, ['%Y-%m-%d', '%Y/%m/%d', '%Y%m%d']) as date)
+    when {{ staging_regexp_full_match(staging_halfwidth(text_sql), '\\d{4}-\\d{1,2}-\\d{1,2}|\\d{4}/\\d{1,2}/\\d{1,2}|\\d{8}') }}
+        then {{ staging_strptime_date(staging_halfwidth(text_sql), ['%Y-%m-%d', '%Y/%m/%d', '%Y%m%d']) }}
 end
 {%- endmacro %}
 
@@ -65,13 +65,13 @@ end
     HH:MM[:SS[.ffffff]]; a bare date is midnight. ISO "YYYY-MM-DD HH:MM:SS" is the fast path. -#}
 {% macro staging_parse_timestamp(text_sql) -%}
 case
-    when regexp_full_match({{ text_sql }}, '\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}')
+    when {{ staging_regexp_full_match(text_sql, '\\d{4}-\\d{2}-\\d{2}[ T]\\d{2}:\\d{2}:\\d{2}') }}
         then try_cast({{ text_sql }} as timestamp)
-    when regexp_full_match({{ staging_halfwidth(text_sql) }}, '[0-9/-]+')
+    when {{ staging_regexp_full_match(staging_halfwidth(text_sql), '[0-9/-]+') }}
         then cast({{ staging_parse_date(text_sql) }} as timestamp)
-    when regexp_full_match({{ staging_halfwidth(text_sql) }}, '[0-9/-]+[ T]\d{1,2}:\d{2}(:\d{2}(\.\d{1,6})?)?')
-        then {{ staging_parse_date("regexp_extract(" ~ staging_halfwidth(text_sql) ~ ", '^[0-9/-]+')") }}
-            + try_cast(regexp_extract({{ staging_halfwidth(text_sql) }}, '[ T](.*)$', 1) as time)
+    when {{ staging_regexp_full_match(staging_halfwidth(text_sql), '[0-9/-]+[ T]\\d{1,2}:\\d{2}(:\\d{2}(\\.\\d{1,6})?)?') }}
+        then {{ staging_date_at_time(staging_parse_date(staging_regexp_extract(staging_halfwidth(text_sql), '^[0-9/-]+')),
+            staging_regexp_extract(staging_halfwidth(text_sql), '[ T](.*)$', 1)) }}
 end
 {%- endmacro %}
 
@@ -79,10 +79,10 @@ end
     the fast path. -#}
 {% macro staging_parse_month(text_sql) -%}
 case
-    when regexp_full_match({{ text_sql }}, '\d{4}-\d{2}')
+    when {{ staging_regexp_full_match(text_sql, '\\d{4}-\\d{2}') }}
         then try_cast({{ text_sql }} || '-01' as date)
-    when regexp_full_match({{ staging_halfwidth(text_sql) }}, '\d{4}-\d{1,2}|\d{4}/\d{1,2}|\d{6}')
-        then cast(try_strptime({{ staging_halfwidth(text_sql) }}, ['%Y-%m', '%Y/%m', '%Y%m']) as date)
+    when {{ staging_regexp_full_match(staging_halfwidth(text_sql), '\\d{4}-\\d{1,2}|\\d{4}/\\d{1,2}|\\d{6}') }}
+        then {{ staging_strptime_date(staging_halfwidth(text_sql), ['%Y-%m', '%Y/%m', '%Y%m']) }}
 end
 {%- endmacro %}
 
@@ -91,18 +91,18 @@ end
     the full parser above, so the result is the same either way; the daily readings are tens of
     millions of values and nearly all of them are clean. Empty for types without a fast form. -#}
 {% macro staging_fast_typed_value(column_type, text_sql) -%}
-{%- set number = "regexp_full_match(" ~ text_sql ~ ", '[+-]?(\\d+\\.?\\d*|\\.\\d+)')" -%}
+{%- set number = staging_regexp_full_match(text_sql, '[+-]?(\\d+\\.?\\d*|\\.\\d+)') -%}
 {%- if column_type == 'double' -%}
 case when {{ number }} then try_cast({{ text_sql }} as double) end
 {%- elif column_type in ('money', 'power_factor') -%}
 case when {{ number }} then try_cast({{ text_sql }} as {{ 'decimal(18,2)' if column_type == 'money' else 'decimal(4,2)' }}) end
 {%- elif column_type == 'integer' -%}
-case when regexp_full_match({{ text_sql }}, '[+-]?\d+') then try_cast({{ text_sql }} as integer) end
+case when {{ staging_regexp_full_match(text_sql, '[+-]?\\d+') }} then try_cast({{ text_sql }} as integer) end
 {%- elif column_type == 'date' -%}
-case when regexp_full_match({{ text_sql }}, '\d{4}-\d{2}-\d{2}') then try_cast({{ text_sql }} as date) end
+case when {{ staging_regexp_full_match(text_sql, '\\d{4}-\\d{2}-\\d{2}') }} then try_cast({{ text_sql }} as date) end
 {%- elif column_type == 'timestamp' -%}
-case when regexp_full_match({{ text_sql }}, '\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}') then try_cast({{ text_sql }} as timestamp) end
+case when {{ staging_regexp_full_match(text_sql, '\\d{4}-\\d{2}-\\d{2}[ T]\\d{2}:\\d{2}:\\d{2}') }} then try_cast({{ text_sql }} as timestamp) end
 {%- elif column_type == 'month' -%}
-case when regexp_full_match({{ text_sql }}, '\d{4}-\d{2}') then try_cast({{ text_sql }} || '-01' as date) end
+case when {{ staging_regexp_full_match(text_sql, '\\d{4}-\\d{2}') }} then try_cast({{ text_sql }} || '-01' as date) end
 {%- endif -%}
 {%- endmacro %}

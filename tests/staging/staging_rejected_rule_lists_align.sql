@@ -6,5 +6,5 @@ select
     rule,
     column_name
 from {{ ref('stg_audit__rejected_rows') }}
-where len(string_split(rule, '; ')) <> len(string_split(column_name, '; '))
-   or len(string_split(rule, '; ')) > len(string_split(detail, '; '))
+where {{ staging_list_length('rule', '; ') }} <> {{ staging_list_length('column_name', '; ') }}
+   or {{ staging_list_length('rule', '; ') }} > {{ staging_list_length('detail', '; ') }}

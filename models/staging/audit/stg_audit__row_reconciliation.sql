@@ -1,7 +1,7 @@
 with table_counts as (
     {%- for source_name, table_name in staging_raw_tables() %}
     select
-        cast('{{ table_name }}' as varchar) as source_table,
+        cast('{{ table_name }}' as {{ staging_text_type() }}) as source_table,
         (select count(*) from {{ source(source_name, table_name) }}) as raw_rows,
         (select count(*) from {{ ref('stg_' ~ source_name ~ '__' ~ table_name) }}) as staged_rows,
         (select count(*) from {{ ref('stg_' ~ source_name ~ '__' ~ table_name ~ '__rejected') }}) as rejected_rows

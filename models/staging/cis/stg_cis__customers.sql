@@ -6,10 +6,10 @@ with accepted_customers as (
 ),
 
 final as (
-    select * replace (
-        coalesce(has_pv, own_generation in ('solar', 'solar_wind')) as has_pv,
-        coalesce(own_generation, case when has_pv then 'solar' when not has_pv then 'none' end) as own_generation
-    )
+    select {{ staging_star_replace({
+            'has_pv': "coalesce(has_pv, own_generation in ('solar', 'solar_wind'))",
+            'own_generation': "coalesce(own_generation, case when has_pv then 'solar' when not has_pv then 'none' end)",
+        }, ref('base_cis__customers'), staging_bookkeeping_columns()) }}
     from accepted_customers
 )
 
