@@ -2,7 +2,7 @@
     seeded power-factor table, by docs/billing_rules.md. One row per customer x billing month. -#}
 {%- set in_sharp_season -%}
     (sharp_hours.sharp_season_months is null
-        or {{ dbt.position("',' || cast(extract(month from customer_months.usage_month) as varchar) || ','",
+        or {{ dbt.position("',' || cast(extract(month from customer_months.usage_month) as " ~ dbt.type_string() ~ ") || ','",
                            "',' || sharp_hours.sharp_season_months || ','") }} > 0)
 {%- endset %}
 with customer_months as (

@@ -94,11 +94,11 @@ suggestions as (
         -- one type for every branch: a union takes the first branch's scale
         cast(pf_penalties_paid as decimal(18, 6)) as saving_in_months_priced,
         months_priced,
-        '加装无功补偿，将月度功率因数由最低' || cast(lowest_power_factor as varchar) || '提高到考核标准'
-            || cast(pf_standard as varchar) || '，免除力调电费' as suggestion_detail_zh,
+        '加装无功补偿，将月度功率因数由最低' || cast(lowest_power_factor as {{ dbt.type_string() }}) || '提高到考核标准'
+            || cast(pf_standard as {{ dbt.type_string() }}) || '，免除力调电费' as suggestion_detail_zh,
         'Add reactive-power compensation to raise the monthly power factor from as low as '
-            || cast(lowest_power_factor as varchar) || ' to the standard ' || cast(pf_standard as varchar)
-            || ', removing the penalties of ' || cast(penalised_months as varchar) || ' month(s)' as suggestion_detail_en
+            || cast(lowest_power_factor as {{ dbt.type_string() }}) || ' to the standard ' || cast(pf_standard as {{ dbt.type_string() }})
+            || ', removing the penalties of ' || cast(penalised_months as {{ dbt.type_string() }}) || ' month(s)' as suggestion_detail_en
     from customer_year
     where pf_penalties_paid > 0
     union all
@@ -107,11 +107,11 @@ suggestions as (
         'peak_to_valley_shift' as suggestion,
         cast(peak_shift_saving as decimal(18, 6)) as saving_in_months_priced,
         months_priced,
-        '将尖峰和高峰时段用电量的' || cast(cast({{ shift_share }} * 100 as integer) as varchar)
-            || '%（约' || cast(cast(round({{ shift_share }} * on_peak_kwh * 12 / months_priced, 0) as bigint) as varchar)
+        '将尖峰和高峰时段用电量的' || cast(cast({{ shift_share }} * 100 as integer) as {{ dbt.type_string() }})
+            || '%（约' || cast(cast({{ marts_round_double('cast(' ~ shift_share ~ ' * on_peak_kwh * 12 as double) / months_priced', 0) }} as bigint) as {{ dbt.type_string() }})
             || '千瓦时/年）转移到低谷时段' as suggestion_detail_zh,
-        'Shift ' || cast(cast({{ shift_share }} * 100 as integer) as varchar) || '% of sharp and peak kWh (about '
-            || cast(cast(round({{ shift_share }} * on_peak_kwh * 12 / months_priced, 0) as bigint) as varchar)
+        'Shift ' || cast(cast({{ shift_share }} * 100 as integer) as {{ dbt.type_string() }}) || '% of sharp and peak kWh (about '
+            || cast(cast({{ marts_round_double('cast(' ~ shift_share ~ ' * on_peak_kwh * 12 as double) / months_priced', 0) }} as bigint) as {{ dbt.type_string() }})
             || ' kWh a year) to valley hours' as suggestion_detail_en
     from customer_year
     where peak_shift_saving > 0
@@ -124,10 +124,10 @@ suggestions as (
         case basic_charge_basis when 'capacity' then '基本电费由按容量计收改为按需量计收'
             else '基本电费由按需量计收改为按容量计收' end as suggestion_detail_zh,
         case basic_charge_basis
-            when 'capacity' then 'Switch the basic charge from contract capacity (' || cast(contract_capacity_kva as varchar)
-                || ' kVA) to maximum demand (highest month ' || cast(round(highest_demand_kw, 1) as varchar) || ' kW)'
-            else 'Switch the basic charge from maximum demand (highest month ' || cast(round(highest_demand_kw, 1) as varchar)
-                || ' kW) to contract capacity (' || cast(contract_capacity_kva as varchar) || ' kVA)'
+            when 'capacity' then 'Switch the basic charge from contract capacity (' || cast(contract_capacity_kva as {{ dbt.type_string() }})
+                || ' kVA) to maximum demand (highest month ' || cast({{ marts_round_double('highest_demand_kw', 1) }} as {{ dbt.type_string() }}) || ' kW)'
+            else 'Switch the basic charge from maximum demand (highest month ' || cast({{ marts_round_double('highest_demand_kw', 1) }} as {{ dbt.type_string() }})
+                || ' kW) to contract capacity (' || cast(contract_capacity_kva as {{ dbt.type_string() }}) || ' kVA)'
         end as suggestion_detail_en
     from customer_year
     where basic_charge_basis in ('capacity', 'demand')
@@ -143,7 +143,7 @@ final as (
     select
         suggestions.customer_id,
         suggestions.suggestion,
-        cast(round(cast(suggestions.saving_in_months_priced as double) * 12 / suggestions.months_priced, 2)
+        cast({{ marts_round_double('cast(suggestions.saving_in_months_priced as double) * 12 / suggestions.months_priced', 2) }}
             as decimal(18, 2)) as saving_yuan_per_year,
         customers.customer_type,
         customers.region_code,
@@ -154,7 +154,7 @@ final as (
     inner join customers
         on suggestions.customer_id = customers.customer_id
     -- a saving that rounds to nothing is no suggestion
-    where round(cast(suggestions.saving_in_months_priced as double) * 12 / suggestions.months_priced, 2) > 0
+    where {{ marts_round_double('cast(suggestions.saving_in_months_priced as double) * 12 / suggestions.months_priced', 2) }} > 0
 )
 
 select

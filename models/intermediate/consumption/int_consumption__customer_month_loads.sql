@@ -37,9 +37,9 @@ measured_loads as (
         case when interval_months.customer_id is not null then 'interval_15min' else 'daily_max_demand' end
             as load_source,
         cast(coalesce(interval_months.max_load_kw, customer_months.max_demand_kw) as double) as max_load_kw,
-        cast(coalesce(interval_months.min_load_kw, customer_months.min_daily_kwh / 24.0) as double) as min_load_kw,
+        cast(coalesce(interval_months.min_load_kw, cast(customer_months.min_daily_kwh as double) / 24.0) as double) as min_load_kw,
         cast(coalesce(interval_months.mean_load_kw,
-                      customer_months.kwh_total / (customer_months.reading_days * 24.0)) as double) as mean_load_kw
+                      cast(customer_months.kwh_total as double) / (customer_months.reading_days * 24.0)) as double) as mean_load_kw
     from customer_months
     left join interval_months
         on customer_months.customer_id = interval_months.customer_id

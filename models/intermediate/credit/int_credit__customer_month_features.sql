@@ -48,8 +48,8 @@ trailing_bills as (
                     else {{ dbt.datediff('bills.due_date', 'customer_months.month_end', 'day') }}
                 end
         end) as worst_days_late_12m,
-        avg(case when bills.issue_date > {{ dbt.dateadd('month', -12, 'customer_months.month_end') }}
-            then bills.total_amount end) as average_bill_12m
+        {{ marts_avg_double("case when bills.issue_date > " ~ dbt.dateadd('month', -12, 'customer_months.month_end')
+            ~ " then bills.total_amount end") }} as average_bill_12m
     from customer_months
     inner join bills
         on customer_months.customer_id = bills.customer_id
@@ -81,7 +81,7 @@ final as (
             when coalesce(trailing_bills.average_bill_12m, 0) <= 0 then null
             else cast(customer_months.amount_past_due as double) / cast(trailing_bills.average_bill_12m as double)
         end as overdue_to_bill_ratio,
-        {{ dbt.datediff('customer_months.open_date', 'customer_months.month_end', 'day') }} / 365.25 as tenure_years
+        {{ dbt.datediff('customer_months.open_date', 'customer_months.month_end', 'day') }} / cast(365.25 as double) as tenure_years
     from customer_months
     left join trailing_bills
         on customer_months.customer_id = trailing_bills.customer_id

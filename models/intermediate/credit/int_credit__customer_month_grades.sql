@@ -41,11 +41,11 @@ scores as (
 
 final as (
     select
-        cast(customer_id as varchar) as customer_id,
+        cast(customer_id as {{ dbt.type_string() }}) as customer_id,
         cast(month_start as date) as grade_month,
         cast(month_end as date) as graded_as_of,
-        cast(customer_type as varchar) as customer_type,
-        cast(payment_mode as varchar) as payment_mode,
+        cast(customer_type as {{ dbt.type_string() }}) as customer_type,
+        cast(payment_mode as {{ dbt.type_string() }}) as payment_mode,
         cast(bills_due_12m as bigint) as bills_due_12m,
         cast(on_time_rate_12m as double) as on_time_rate_12m,
         cast(on_time_points as integer) as on_time_points,
@@ -64,7 +64,7 @@ final as (
         cast(case
             when is_forced_lowest_grade then '{{ credit_lowest_grade() }}'
             else {{ credit_grade_from_score('credit_score') }}
-        end as varchar) as credit_grade
+        end as {{ dbt.type_string() }}) as credit_grade
     from scores
 )
 

@@ -25,8 +25,7 @@ makeup_workdays as (
 day_status as (
     select
         calendar_days.calendar_date,
-        -- isodow: Monday 1 ... Sunday 7
-        extract(isodow from calendar_days.calendar_date) >= 6 as is_weekend,
+        {{ iso_weekday('calendar_days.calendar_date') }} >= 6 as is_weekend,
         public_holidays.holiday_date is not null as is_public_holiday,
         makeup_workdays.workday_date is not null as is_makeup_workday
     from calendar_days

@@ -42,7 +42,7 @@ usage_last_year as (
         customer_months.customer_id,
         count(*) as months_observed,
         sum(customer_months.kwh_total) as kwh_sum,
-        avg(customer_months.kwh_total) as kwh_mean,
+        {{ marts_avg_double('customer_months.kwh_total') }} as kwh_mean,
         stddev_pop(customer_months.kwh_total) as kwh_std,
         max(customer_months.max_demand_kw) as max_demand_kw
     from customer_months
@@ -103,7 +103,7 @@ final as (
         active_customers.basic_charge_basis,
         cast(coalesce(usage_last_year.months_observed, 0) as integer) as months_observed,
         -- a customer open part of the year is compared on a full year's pace
-        coalesce(usage_last_year.kwh_sum * 12.0 / usage_last_year.months_observed, 0) as kwh_12m,
+        coalesce(cast(usage_last_year.kwh_sum * 12.0 as double) / usage_last_year.months_observed, 0) as kwh_12m,
         coalesce(cast(bills_last_year.revenue_sum as double) * 12.0 / bills_last_year.bills_count, 0)
             as revenue_12m,
         coalesce(cast(bills_last_year.energy_charge_sum as double) * 12.0 / bills_last_year.bills_count, 0)
@@ -113,7 +113,7 @@ final as (
         case
             when usage_prior_year.months_observed = 12 and usage_prior_year.kwh_sum > 0
                 and usage_last_year.months_observed = 12
-                then usage_last_year.kwh_sum / usage_prior_year.kwh_sum - 1
+                then cast(usage_last_year.kwh_sum as double) / cast(usage_prior_year.kwh_sum as double) - 1
         end as kwh_growth_12m,
         usage_last_year.max_demand_kw as max_demand_12m_kw,
         -- kW against kVA: taken at unity power factor, the room the connection has left

@@ -56,24 +56,24 @@ payment_timing as (
 
 final as (
     select
-        cast(payment_id as varchar) as payment_id,
-        cast(customer_id as varchar) as customer_id,
-        cast(bill_id as varchar) as bill_id,
+        cast(payment_id as {{ dbt.type_string() }}) as payment_id,
+        cast(customer_id as {{ dbt.type_string() }}) as customer_id,
+        cast(bill_id as {{ dbt.type_string() }}) as bill_id,
         cast(paid_at as timestamp) as paid_at,
         cast(paid_date as date) as paid_date,
         cast({{ dbt.date_trunc('month', 'paid_date') }} as date) as paid_month,
         cast(amount as decimal(18, 2)) as amount,
-        cast(channel as varchar) as channel,
-        cast({{ channel_group('channel') }} as varchar) as channel_group,
-        cast(payment_type as varchar) as payment_type,
-        cast(customer_type as varchar) as customer_type,
-        cast(region_code as varchar) as region_code,
-        cast(urban_rural as varchar) as urban_rural,
-        cast(payment_mode as varchar) as payment_mode,
+        cast(channel as {{ dbt.type_string() }}) as channel,
+        cast({{ channel_group('channel') }} as {{ dbt.type_string() }}) as channel_group,
+        cast(payment_type as {{ dbt.type_string() }}) as payment_type,
+        cast(customer_type as {{ dbt.type_string() }}) as customer_type,
+        cast(region_code as {{ dbt.type_string() }}) as region_code,
+        cast(urban_rural as {{ dbt.type_string() }}) as urban_rural,
+        cast(payment_mode as {{ dbt.type_string() }}) as payment_mode,
         cast(due_date as date) as due_date,
         cast(days_after_due as integer) as days_after_due,
-        cast({{ credit_days_vs_due_band('days_after_due') }} as varchar) as timing_band,
-        cast(extract(isodow from paid_at) as integer) as paid_weekday,
+        cast({{ credit_days_vs_due_band('days_after_due') }} as {{ dbt.type_string() }}) as timing_band,
+        cast({{ iso_weekday('paid_at') }} as integer) as paid_weekday,
         cast(extract(hour from paid_at) as integer) as paid_hour
     from payment_timing
 )
