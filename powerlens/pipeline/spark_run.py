@@ -24,7 +24,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from powerlens.pipeline import dbt, publish
-from powerlens.pipeline.run import (CHURN_MODEL_DIR, EXIT_BUILD, EXIT_BUSY, EXIT_GATE, EXIT_OK,
+from powerlens.pipeline.run import (CHURN_MODEL_DIR, CURRENT_RUN_LINK, EXIT_BUILD, EXIT_BUSY, EXIT_GATE, EXIT_OK,
                                     EXIT_PREFLIGHT, EXIT_STAGING, RAW_COPY_DIR, RUN_UMASK, RUNS_DIR, RunFailed,
                                     RunOptions, RunOutcome, _now, _preflight_checks,
                                     _prune_runs, _without_suite, new_run_id)
@@ -105,8 +105,12 @@ def _steps(options: RunOptions, raw_dir: Path, warehouse_dir: Path, run_dir: Pat
         raise RunFailed("preflight", EXIT_PREFLIGHT,
                         "the raw files cannot be loaded:\n" + "\n".join(
                             f"  - {finding.describe()}" for finding in report.errors))
-    run_raw_dir = run_dir / RAW_COPY_DIR
-    raw_preflight.normalise(report, raw_dir, run_raw_dir)
+    raw_preflight.normalise(report, raw_dir, run_dir / RAW_COPY_DIR)
+    # the raw files as dbt and the rejected rows name them: through the fixed link runs/current,
+    # as on DuckDB, so two runs of one export name a row's file alike
+    current_run = warehouse_dir / RUNS_DIR / CURRENT_RUN_LINK
+    publish.point_link(current_run, run_dir.name)
+    run_raw_dir = current_run / RAW_COPY_DIR
 
     spark_home = release / SPARK_DIR
     spark_home.mkdir(parents=True)

@@ -7,7 +7,6 @@ import pytest
 
 from conftest import bin_path, dbt_env, run_command
 
-pytest.importorskip("pyspark")
 
 CUSTOMERS = 200
 SCORING_TABLES = ("py_churn_model_metrics", "py_churn_model_summary",

@@ -23,7 +23,6 @@ import pytest
 from conftest import REPO_ROOT
 from test_staging_rules import AS_OF_DATE, build_staging, plant_raw_folder, preflighted
 
-pyspark = pytest.importorskip("pyspark", reason="the Spark extra is not installed (scripts/setup.sh --spark)")
 
 # tables whose files become Parquet; the others stay CSV
 PARQUET_TABLES = ("bills", "meter_readings", "surveys")

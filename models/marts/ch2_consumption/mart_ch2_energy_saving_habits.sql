@@ -45,8 +45,8 @@ respondent_years as (
     select
         customer_months.customer_id,
         cast({{ dbt.date_trunc('year', 'customer_months.usage_month') }} as date) as usage_year_start,
-        sum(customer_months.kwh_valley) / nullif(sum(customer_months.kwh_total), 0) as valley_share_of_kwh,
-        avg(customer_months.kwh_total) as kwh_per_month
+        cast(sum(customer_months.kwh_valley) as double) / nullif(cast(sum(customer_months.kwh_total) as double), 0) as valley_share_of_kwh,
+        {{ marts_avg_double('customer_months.kwh_total') }} as kwh_per_month
     from {{ ref('int_consumption__customer_months') }} as customer_months
     inner join (select distinct customer_id from respondents) as respondent_ids
         on customer_months.customer_id = respondent_ids.customer_id
