@@ -100,12 +100,7 @@ def _now() -> str:
 def run_pipeline(options: RunOptions, say=print) -> RunOutcome:
     warehouse_dir = options.warehouse_dir.resolve()
     raw_dir = options.raw_dir.resolve()
-    if not warehouse_dir.exists():
-        warehouse_dir.mkdir(parents=True)
-        warehouse_dir.chmod(publish.OPEN_DIR_MODE)  # analysts reach current/ through it
-    runs_dir = warehouse_dir / RUNS_DIR
-    runs_dir.mkdir(mode=publish.PRIVATE_DIR_MODE, exist_ok=True)
-    runs_dir.chmod(publish.PRIVATE_DIR_MODE)
+    runs_dir = prepare_runs_dir(warehouse_dir)
     previous_umask = os.umask(RUN_UMASK)
     run_id = new_run_id()
     run_dir = runs_dir / run_id
@@ -118,12 +113,8 @@ def run_pipeline(options: RunOptions, say=print) -> RunOutcome:
 
     lock_handle = (warehouse_dir / ".run.lock").open("w")
     try:
-        try:
-            fcntl.flock(lock_handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            locked = True
-        except BlockingIOError:
-            raise RunFailed("lock", EXIT_BUSY, f"another `powerlens run` is publishing into "
-                            f"{warehouse_dir}; wait for it to finish") from None
+        lock_warehouse(lock_handle, warehouse_dir)
+        locked = True
         record.published_before = publish.current_release(warehouse_dir)
         _settle_unfinished_runs(runs_dir, run_id, record.published_before)
         _check_published_readable(warehouse_dir, "lock")
@@ -151,6 +142,61 @@ def run_pipeline(options: RunOptions, say=print) -> RunOutcome:
         os.umask(previous_umask)
 
 
+def prepare_runs_dir(warehouse_dir: Path) -> Path:
+    """The warehouse folder (open: analysts reach current/ through it) and its runs folder
+    (private), made when missing."""
+    if not warehouse_dir.exists():
+        warehouse_dir.mkdir(parents=True)
+        warehouse_dir.chmod(publish.OPEN_DIR_MODE)
+    runs_dir = warehouse_dir / RUNS_DIR
+    runs_dir.mkdir(mode=publish.PRIVATE_DIR_MODE, exist_ok=True)
+    runs_dir.chmod(publish.PRIVATE_DIR_MODE)
+    return runs_dir
+
+
+def lock_warehouse(lock_handle, warehouse_dir: Path) -> None:
+    """Runs and publishes into one warehouse take turns; a second one stops at once (exit 6)."""
+    try:
+        fcntl.flock(lock_handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise RunFailed("lock", EXIT_BUSY, f"another `powerlens run` is publishing into "
+                        f"{warehouse_dir}; wait for it to finish") from None
+
+
+def check_raw_files(options: RunOptions, raw_dir: Path, run_raw_dir: Path, record: RunRecord,
+                    warnings: list[str], checked_before: frozenset = frozenset()
+                    ) -> raw_preflight.PreflightReport:
+    """The preflight: its findings on record, its errors stop the run, and the raw files
+    normalised into the run's folder."""
+    report = raw_preflight.preflight(raw_dir, options.encodings, checked_before=checked_before)
+    record.checks.extend(_preflight_checks(report))
+    warnings += [scrub(finding.describe()) for finding in report.warnings]
+    if report.errors:
+        raise RunFailed("preflight", EXIT_PREFLIGHT,
+                        "the raw files cannot be loaded:\n" + "\n".join(
+                            f"  - {finding.describe()}" for finding in report.errors))
+    raw_preflight.normalise(report, raw_dir, run_raw_dir)
+    return report
+
+
+def record_gate(outcome: quality_gate.GateOutcome, record: RunRecord, run_dir: Path,
+                warnings: list[str]) -> None:
+    """The gate's results and figures on record; an error-severity failure stops the run."""
+    record.checks.extend({"stage": result.suite, **_without_suite(asdict(result)),
+                          "observed": scrub(result.observed)}
+                         for result in outcome.results)
+    record.metrics = [asdict(metric) for metric in outcome.metrics]
+    record.data_docs = str(outcome.data_docs_index) if outcome.data_docs_index else None
+    record.save(run_dir)
+    warnings += [scrub(f"{r.frame}: {r.check}: {r.observed}") for r in outcome.failed_warnings]
+    if outcome.failed_errors:
+        raise RunFailed("gate", EXIT_GATE, "error-severity checks failed; nothing was "
+                        "published:\n" + "\n".join(
+                            f"  - {r.suite} {r.frame}: {r.check}: {r.observed}"
+                            for r in outcome.failed_errors)
+                        + f"\n  data docs: {record.data_docs}")
+
+
 def retry_publish(warehouse_dir: Path, say=print) -> RunOutcome:
     """Publish the build of the last run, kept because its publish found the warehouse busy
     (exit 6), once the reader has gone; only while the release it started from is still the
@@ -176,11 +222,7 @@ def retry_publish(warehouse_dir: Path, say=print) -> RunOutcome:
     lock_handle = (warehouse_dir / ".run.lock").open("w")
     warnings: list[str] = []
     try:
-        try:
-            fcntl.flock(lock_handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise RunFailed("lock", EXIT_BUSY, f"another `powerlens run` is publishing into "
-                            f"{warehouse_dir}; wait for it to finish") from None
+        lock_warehouse(lock_handle, warehouse_dir)
         say(f"[{record.run_id}] publishing the kept build")
         try:
             publish_build(build_db, warehouse_dir, run_dir, record, warnings)
@@ -298,14 +340,7 @@ def _run_steps(options: RunOptions, raw_dir: Path, warehouse_dir: Path, run_dir:
         and not published_files[state.relative_path].rewritten)
 
     say(f"[{record.run_id}] preflight of {raw_dir}")
-    report = raw_preflight.preflight(raw_dir, options.encodings, checked_before=checked_before)
-    record.checks.extend(_preflight_checks(report))
-    warnings += [scrub(finding.describe()) for finding in report.warnings]
-    if report.errors:
-        raise RunFailed("preflight", EXIT_PREFLIGHT,
-                        "the raw files cannot be loaded:\n" + "\n".join(
-                            f"  - {finding.describe()}" for finding in report.errors))
-    raw_preflight.normalise(report, raw_dir, run_raw_dir)
+    report = check_raw_files(options, raw_dir, run_raw_dir, record, warnings, checked_before)
     rewritten = {raw_file.path.relative_to(raw_dir).as_posix() for raw_file in report.files
                  if raw_file.is_rewritten}
     file_states = [replace(state, rewritten=state.relative_path in rewritten) for state in file_states]
@@ -330,19 +365,7 @@ def _run_steps(options: RunOptions, raw_dir: Path, warehouse_dir: Path, run_dir:
     outcome = quality_gate.run_gate(
         build_db, run_dir, as_of=options.as_of or dt.date.today(), settings=options.settings,
         previous=previous_metrics(published_db))
-    record.checks.extend({"stage": result.suite, **_without_suite(asdict(result)),
-                          "observed": scrub(result.observed)}
-                         for result in outcome.results)
-    record.metrics = [asdict(metric) for metric in outcome.metrics]
-    record.data_docs = str(outcome.data_docs_index) if outcome.data_docs_index else None
-    record.save(run_dir)
-    warnings += [scrub(f"{r.frame}: {r.check}: {r.observed}") for r in outcome.failed_warnings]
-    if outcome.failed_errors:
-        raise RunFailed("gate", EXIT_GATE, "error-severity checks failed; nothing was "
-                        "published:\n" + "\n".join(
-                            f"  - {r.suite} {r.frame}: {r.check}: {r.observed}"
-                            for r in outcome.failed_errors)
-                        + f"\n  data docs: {record.data_docs}")
+    record_gate(outcome, record, run_dir, warnings)
 
     say(f"[{record.run_id}] dbt: intermediate models, marts and Python models")
     stage[0] = "marts"

@@ -16,21 +16,18 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import json
 import os
 import shutil
-from dataclasses import asdict
 from pathlib import Path
 
 from powerlens.pipeline import dbt, publish
-from powerlens.pipeline.run import (CHURN_MODEL_DIR, CURRENT_RUN_LINK, EXIT_BUILD, EXIT_BUSY, EXIT_GATE, EXIT_OK,
-                                    EXIT_PREFLIGHT, EXIT_STAGING, RAW_COPY_DIR, RUN_UMASK, RUNS_DIR, RunFailed,
-                                    RunOptions, RunOutcome, _now, _preflight_checks,
-                                    _prune_runs, _without_suite, new_run_id)
+from powerlens.pipeline.run import (CHURN_MODEL_DIR, CURRENT_RUN_LINK, EXIT_BUILD, EXIT_OK,
+                                    EXIT_STAGING, RAW_COPY_DIR, RUN_UMASK, RUNS_DIR, RunFailed,
+                                    RunOptions, RunOutcome, _now, _prune_runs, check_raw_files,
+                                    lock_warehouse, new_run_id, prepare_runs_dir, record_gate)
 from powerlens.pipeline.scrub import scrub
 from powerlens.quality import gate as quality_gate
-from powerlens.quality import preflight as raw_preflight
 from powerlens.quality.store import RunRecord
 
 SPARK_DIR = "spark"
@@ -43,11 +40,7 @@ PYTHON_MODELS = "path:models/python"
 def run_on_spark(options: RunOptions, say=print) -> RunOutcome:
     warehouse_dir = options.warehouse_dir.resolve()
     raw_dir = options.raw_dir.resolve()
-    if not warehouse_dir.exists():
-        warehouse_dir.mkdir(parents=True)
-        warehouse_dir.chmod(publish.OPEN_DIR_MODE)
-    runs_dir = warehouse_dir / RUNS_DIR
-    runs_dir.mkdir(mode=publish.PRIVATE_DIR_MODE, exist_ok=True)
+    runs_dir = prepare_runs_dir(warehouse_dir)
     previous_umask = os.umask(RUN_UMASK)
     run_id = new_run_id()
     run_dir = runs_dir / run_id
@@ -58,13 +51,11 @@ def run_on_spark(options: RunOptions, say=print) -> RunOutcome:
     record.save(run_dir)
     warnings: list[str] = []
     stage = ["lock"]
+    locked = False
     lock_handle = (warehouse_dir / ".run.lock").open("w")
     try:
-        try:
-            fcntl.flock(lock_handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise RunFailed("lock", EXIT_BUSY, f"another `powerlens run` is publishing into "
-                            f"{warehouse_dir}; wait for it to finish") from None
+        lock_warehouse(lock_handle, warehouse_dir)
+        locked = True
         record.published_before = publish.current_release(warehouse_dir)
         _steps(options, raw_dir, warehouse_dir, run_dir, release, record, say, warnings, stage)
         return RunOutcome(EXIT_OK, run_id, "published", record.message, run_dir, warnings)
@@ -85,7 +76,8 @@ def run_on_spark(options: RunOptions, say=print) -> RunOutcome:
         raise
     finally:
         shutil.rmtree(run_dir / RAW_COPY_DIR, ignore_errors=True)
-        _prune_runs(runs_dir, options.keep_runs, current=run_id)
+        if locked:  # never tidy up under another run's feet
+            _prune_runs(runs_dir, options.keep_runs, current=run_id)
         lock_handle.close()
         os.umask(previous_umask)
 
@@ -98,14 +90,7 @@ def _steps(options: RunOptions, raw_dir: Path, warehouse_dir: Path, run_dir: Pat
     as_of = options.as_of or dt.date.today()
     stage[0] = "preflight"
     say(f"[{record.run_id}] preflight of {raw_dir}")
-    report = raw_preflight.preflight(raw_dir, options.encodings)
-    record.checks.extend(_preflight_checks(report))
-    warnings += [scrub(finding.describe()) for finding in report.warnings]
-    if report.errors:
-        raise RunFailed("preflight", EXIT_PREFLIGHT,
-                        "the raw files cannot be loaded:\n" + "\n".join(
-                            f"  - {finding.describe()}" for finding in report.errors))
-    raw_preflight.normalise(report, raw_dir, run_dir / RAW_COPY_DIR)
+    check_raw_files(options, raw_dir, run_dir / RAW_COPY_DIR, record, warnings)
     # the raw files as dbt and the rejected rows name them: through the fixed link runs/current,
     # as on DuckDB, so two runs of one export name a row's file alike
     current_run = warehouse_dir / RUNS_DIR / CURRENT_RUN_LINK
@@ -132,16 +117,7 @@ def _steps(options: RunOptions, raw_dir: Path, warehouse_dir: Path, run_dir: Pat
         outcome = quality_gate.validate(quality_gate.SparkQueries(spark), run_dir, as_of=as_of,
                                         settings=options.settings,
                                         previous=_published_metrics(warehouse_dir))
-        record.checks.extend({"stage": result.suite, **_without_suite(asdict(result)),
-                              "observed": scrub(result.observed)} for result in outcome.results)
-        record.metrics = [asdict(metric) for metric in outcome.metrics]
-        record.save(run_dir)
-        warnings += [scrub(f"{r.frame}: {r.check}: {r.observed}") for r in outcome.failed_warnings]
-        if outcome.failed_errors:
-            raise RunFailed("gate", EXIT_GATE, "error-severity checks failed; nothing was "
-                            "published:\n" + "\n".join(
-                                f"  - {r.suite} {r.frame}: {r.check}: {r.observed}"
-                                for r in outcome.failed_errors))
+        record_gate(outcome, record, run_dir, warnings)
 
         stage[0] = "marts"
         say(f"[{record.run_id}] dbt: intermediate models and marts on Spark")
