@@ -443,10 +443,6 @@ def _powerlens() -> str:
 
 
 def bench(args: argparse.Namespace) -> tuple[int, dict | None]:
-    if args.increment and args.target == "spark":
-        print("powerlens bench: --increment is DuckDB's: every run on Spark is a full build "
-              "(docs/spark.md)", file=sys.stderr)
-        return 2, None
     work = args.work or Path(tempfile.mkdtemp(prefix="powerlens_bench_"))
     work = work.resolve()
     raw, warehouse, logs = work / "raw", work / "warehouse", work / "logs"
@@ -581,7 +577,7 @@ def _run_increment(args, work: Path, generated: Path, raw: Path, warehouse: Path
     print(f"bench: the next month ({copied} new or changed raw files): powerlens run (as of {as_of})",
           flush=True)
     command = [_powerlens(), "run", "--raw", str(raw), "--warehouse", str(warehouse),
-               "--as-of", as_of.isoformat()]
+               "--as-of", as_of.isoformat(), "--target", args.target]
     if args.skip_scoring:
         command.append(RUN_SKIP_SCORING_OPTION)
     child = children["increment"] = run_child("increment", command, logs, echo=True)

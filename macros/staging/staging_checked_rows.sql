@@ -83,6 +83,9 @@
     {% set name = column['name'] %}
     {% set text_col = name %}
     {% set typed_col = name ~ '__typed' %}
+    {#- the checks are evaluated over checked_values (staging_checked_rows); a lookup's subquery
+        names the value through it, as the lookup table may have a column of the same name -#}
+    {% set outer_text_col = 'checked_values.' ~ name %}
     {% set column_type = column.get('type', 'text') %}
     {% set type_rule = staging_column_types()[column_type]['rule'] %}
     {% set checks = [] %}
@@ -110,7 +113,7 @@
             "'' || " ~ typed_col ~ " || ' is outside " ~ low ~ "-" ~ high ~ "'")) %}
     {% endif %}
     {% if column.get('code_set') %}
-        {% do checks.append((text_col ~ " is not null and " ~ staging_not_in_values(text_col, ref('code_labels'), 'code',
+        {% do checks.append((text_col ~ " is not null and " ~ staging_not_in_values(outer_text_col, ref('code_labels'), 'code',
             "code_set = '" ~ column['code_set'] ~ "'"), 'unknown_code',
             staging_string_literal("'") ~ " || " ~ text_col ~ " || " ~ staging_string_literal("' is not a " ~ column['code_set'] ~ " code"))) %}
     {% endif %}
@@ -125,13 +128,13 @@
     {% endif %}
     {% if column.get('lookup') %}
         {% set lookup_relation, lookup_column = column['lookup'] %}
-        {% do checks.append((text_col ~ " is not null and " ~ staging_not_in_values(text_col, lookup_relation, lookup_column),
+        {% do checks.append((text_col ~ " is not null and " ~ staging_not_in_values(outer_text_col, lookup_relation, lookup_column),
             'unknown_code', staging_string_literal("'") ~ " || " ~ text_col ~ " || "
             ~ staging_string_literal("' is not a " ~ lookup_relation.identifier ~ "." ~ lookup_column))) %}
     {% endif %}
     {% if column.get('parent') %}
         {% set parent_relation, parent_column, parent_rule = column['parent'] %}
-        {% do checks.append((text_col ~ " is not null and " ~ staging_not_in_values(text_col, parent_relation, parent_column,
+        {% do checks.append((text_col ~ " is not null and " ~ staging_not_in_values(outer_text_col, parent_relation, parent_column,
             parent_column ~ " is not null"), parent_rule,
             staging_string_literal("'") ~ " || " ~ text_col ~ " || " ~ staging_string_literal("' is not in " ~ parent_relation.identifier))) %}
     {% endif %}
@@ -257,7 +260,7 @@ with typed_rows as (
         existing._source_file,
         existing._source_row
     from {{ this }} as existing
-    semi join (
+    {{ staging_semi_join() }} (
         select {{ staging_typed_key_columns(columns, key) }}
         from ({{ typed_keys_sql }}) as typed_rows
     ) as staged_keys

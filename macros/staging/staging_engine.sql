@@ -104,8 +104,11 @@ try_to_timestamp(date_format({{ date_sql }}, 'yyyy-MM-dd') || ' ' || {{ time_tex
 (not isnan({{ number_sql }}) and abs({{ number_sql }}) < double('Infinity'))
 {%- endmacro %}
 
-{#- value_sql is not among the values of column in relation (where the filter holds). Spark takes
-    no IN subquery in a select list; an uncorrelated scalar subquery is evaluated once. -#}
+{#- value_sql is not among the values of column in relation (where the filter holds), with NOT
+    IN's meaning (NULL when the values hold a NULL). value_sql must name its table: on Spark it
+    sits in a correlated subquery. Spark plans NOT IN in a select list as a nested-loop join
+    (every row against every value: hours for tens of millions of readings against a customer
+    master), NOT EXISTS with an equality as a hash join. -#}
 {% macro staging_not_in_values(value_sql, relation, column, filter=none) -%}
 {{ return(adapter.dispatch('staging_not_in_values', 'powerlens')(value_sql, relation, column, filter)) }}
 {%- endmacro %}
@@ -113,7 +116,23 @@ try_to_timestamp(date_format({{ date_sql }}, 'yyyy-MM-dd') || ' ' || {{ time_tex
 {{ value_sql }} not in (select {{ column }} from {{ relation }}{{ ' where ' ~ filter if filter }})
 {%- endmacro %}
 {% macro spark__staging_not_in_values(value_sql, relation, column, filter) -%}
-not array_contains((select collect_set({{ column }}) from {{ relation }}{{ ' where ' ~ filter if filter }}), {{ value_sql }})
+case
+    when {{ value_sql }} is null then null
+    when exists (select 1 from {{ relation }} as lookup_values where lookup_values.{{ column }} = {{ value_sql }}{{ ' and ' ~ filter if filter }}) then false
+    when exists (select 1 from {{ relation }} where {{ column }} is null{{ ' and ' ~ filter if filter }}) then null
+    else true
+end
+{%- endmacro %}
+
+{#- value_sql is among the values of column in relation (value_sql names its table, as above). -#}
+{% macro staging_in_values(value_sql, relation, column, filter=none) -%}
+{{ return(adapter.dispatch('staging_in_values', 'powerlens')(value_sql, relation, column, filter)) }}
+{%- endmacro %}
+{% macro default__staging_in_values(value_sql, relation, column, filter) -%}
+{{ value_sql }} in (select {{ column }} from {{ relation }}{{ ' where ' ~ filter if filter }})
+{%- endmacro %}
+{% macro spark__staging_in_values(value_sql, relation, column, filter) -%}
+not ({{ spark__staging_not_in_values(value_sql, relation, column, filter) }})
 {%- endmacro %}
 
 {#- The separator-joined list in value_sql holds an item that is not a code of code_set (an
@@ -283,10 +302,26 @@ hash({{ typed | join(', ') }})
 {% macro default__staging_columns_except(excluded_columns, relation) -%}
 * exclude ({{ excluded_columns | join(', ') }})
 {%- endmacro %}
+{#- A base table's columns in its model's order: partitioned by raw file on Spark, the table
+    holds _source_file last (Spark keeps partition columns at the end). -#}
+{% macro spark_base_columns(relation) %}
+    {% set columns = adapter.get_columns_in_relation(relation) %}
+    {% set names = columns | map(attribute='name') | list %}
+    {% if '_source_file' in names and '_source_row' in names %}
+        {% set source_file = columns[names.index('_source_file')] %}
+        {% set others = [] %}
+        {% for column in columns if column.name != '_source_file' %}
+            {% if column.name == '_source_row' %}{% do others.append(source_file) %}{% endif %}
+            {% do others.append(column) %}
+        {% endfor %}
+        {% do return(others) %}
+    {% endif %}
+    {% do return(columns) %}
+{% endmacro %}
 {% macro spark__staging_columns_except(excluded_columns, relation) -%}
 {%- if not execute -%}*{%- else -%}
 {%- set kept = [] -%}
-{%- for column in adapter.get_columns_in_relation(relation) if column.name not in excluded_columns -%}
+{%- for column in spark_base_columns(relation) if column.name not in excluded_columns -%}
 {%- do kept.append(column.name) -%}
 {%- endfor -%}
 {{ kept | join(',\n        ') }}
@@ -308,7 +343,7 @@ hash({{ typed | join(', ') }})
 {% macro spark__staging_star_replace(replacements, relation, excluded_columns) -%}
 {%- if not execute -%}*{%- else -%}
 {%- set selected = [] -%}
-{%- for column in adapter.get_columns_in_relation(relation) if column.name not in excluded_columns -%}
+{%- for column in spark_base_columns(relation) if column.name not in excluded_columns -%}
 {%- do selected.append(replacements[column.name] ~ ' as ' ~ column.name if column.name in replacements else column.name) -%}
 {%- endfor -%}
 {{ selected | join(',\n        ') }}
@@ -320,13 +355,93 @@ hash({{ typed | join(', ') }})
 {{ return(adapter.dispatch('staging_state_table', 'powerlens')(suffix)) }}
 {%- endmacro %}
 {% macro default__staging_state_table(suffix) -%}
-pipeline."{{ this.identifier }}__{{ suffix }}"
+{{ staging_pipeline_table(this.identifier ~ '__' ~ suffix) }}
 {%- endmacro %}
-{% macro spark__staging_state_table(suffix) -%}
-pipeline.`{{ this.identifier }}__{{ suffix }}`
+{% macro staging_pipeline_table(name) -%}
+{{ return(adapter.dispatch('staging_pipeline_table', 'powerlens')(name)) }}
+{%- endmacro %}
+{% macro default__staging_pipeline_table(name) -%}
+pipeline."{{ name }}"
+{%- endmacro %}
+{% macro spark__staging_pipeline_table(name) -%}
+pipeline.`{{ name }}`
 {%- endmacro %}
 
-{#- Spark's own tables (no Delta) cannot be replaced in one statement. -#}
+{#- A bookkeeping table replaced by a query's rows. -#}
+{% macro staging_replace_table(table_sql, select_sql) %}
+    {% do return(adapter.dispatch('staging_replace_table', 'powerlens')(table_sql, select_sql)) %}
+{% endmacro %}
+{% macro default__staging_replace_table(table_sql, select_sql) %}
+    {% do run_query("create or replace table " ~ table_sql ~ " as " ~ select_sql) %}
+{% endmacro %}
+{#- Spark's own tables (no Delta) cannot be replaced in one statement -#}
+{% macro spark__staging_replace_table(table_sql, select_sql) %}
+    {% do run_query("drop table if exists " ~ table_sql) %}
+    {% do run_query("create table " ~ table_sql ~ " using parquet as " ~ select_sql) %}
+{% endmacro %}
+
+{#- A one-column query of the given text values. -#}
+{% macro staging_values_sql(values, column) -%}
+{{ return(adapter.dispatch('staging_values_sql', 'powerlens')(values, column)) }}
+{%- endmacro %}
+{% macro default__staging_values_sql(values, column) -%}
+select unnest([{{ staging_quoted_list(values) }}]) as {{ column }}
+{%- endmacro %}
+{% macro spark__staging_values_sql(values, column) -%}
+select explode(array({{ staging_quoted_list(values) }})) as {{ column }}
+{%- endmacro %}
+
+{% macro spark__staging_state_exists(name) %}
+    {% do run_query("create schema if not exists pipeline") %}
+    {% do return(run_query("show tables in pipeline like '" ~ name ~ "'") | length > 0) %}
+{% endmacro %}
+
+{#- Monthly runs on Spark (docs/spark.md, "Monthly runs"): an incremental table is partitioned
+    by the column its runs replace (a base table by raw file, a monthly aggregate by month) and
+    written with insert_overwrite, which replaces exactly the partitions a run writes. Spark's
+    own Parquet tables take no DELETE, so the rows that go (a removed file, a month without rows
+    now) go as whole partitions, dropped in the pre-hook; partitions written again are
+    replaced by the insert. On DuckDB the same models delete and append. -#}
+{% macro incremental_engine_config(partition_column) %}
+    {% if target.type == 'spark' %}
+        {% do return({'incremental_strategy': 'insert_overwrite', 'partition_by': [partition_column],
+                      'file_format': 'parquet'}) %}
+    {% endif %}
+    {% do return({'incremental_strategy': 'append'}) %}
+{% endmacro %}
+
+{% macro spark_drop_partitions(relation, column, value_literals) %}
+    {%- if value_literals | length > 0 -%}
+    alter table {{ relation }} drop if exists
+        {%- for value in value_literals %} partition ({{ column }} = {{ value }}){{ ',' if not loop.last }}{% endfor %}
+    {%- endif -%}
+{% endmacro %}
+
+{% macro spark__staging_delete_restaged_rows() %}
+    {% if execute and continues_published_build() %}
+        {% set files = run_query("select source_file from " ~ staging_state_table('staged_files')).columns[0].values() %}
+        {% set literals = [] %}
+        {% for file in files %}{% do literals.append(staging_string_literal(file)) %}{% endfor %}
+        {{ spark_drop_partitions(this, '_source_file', literals) }}
+    {% endif %}
+{% endmacro %}
+
+{% macro spark__incremental_delete_changed_months(month_column, base_identifier) %}
+    {% if execute and continues_published_build() %}
+        {% set months = incremental_changed_months(base_identifier) %}
+        {% if months is none %}
+            {#- every month is recomputed: every partition goes -#}
+            {% set months = [] %}
+            {% for row in run_query("show partitions " ~ this) %}
+                {% do months.append(row[0].split('=', 1)[1]) %}
+            {% endfor %}
+        {% endif %}
+        {% set literals = [] %}
+        {% for month in months %}{% do literals.append("date '" ~ month ~ "'") %}{% endfor %}
+        {{ spark_drop_partitions(this, month_column, literals) }}
+    {% endif %}
+{% endmacro %}
+
 {% macro spark__staging_record_staged_files() %}
     {% if execute %}
         {% do run_query("create schema if not exists pipeline") %}

@@ -29,6 +29,9 @@
 {% endmacro %}
 
 {% macro staging_state_exists(name) %}
+    {% do return(adapter.dispatch('staging_state_exists', 'powerlens')(name)) %}
+{% endmacro %}
+{% macro default__staging_state_exists(name) %}
     {% set found = run_query("select count(*) from information_schema.tables where table_schema = 'pipeline' and table_name = '" ~ name ~ "'") %}
     {% do return(found.columns[0].values()[0] > 0) %}
 {% endmacro %}
@@ -43,7 +46,7 @@ cast({{ column['name'] }}__typed as {{ staging_engine_type(column_types[column.g
 {%- endmacro %}
 
 {% macro staging_quoted_list(values) -%}
-{%- for value in values %}'{{ value | replace("'", "''") }}'{{ ', ' if not loop.last }}{% endfor -%}
+{%- for value in values %}{{ staging_string_literal(value) }}{{ ', ' if not loop.last }}{% endfor -%}
 {%- endmacro %}
 
 {#- The files to stage again, as the _source_file values the reader gives them, or none when
@@ -53,31 +56,34 @@ cast({{ column['name'] }}__typed as {{ staging_engine_type(column_types[column.g
     {% set staged_table = staging_state_table('staged_files') %}
     {% set table_name = source_relation.identifier %}
     {% if not staging_state_exists('raw_file_changes') %}
-        {% do run_query("create or replace table " ~ staged_table ~ " as select distinct _source_file as source_file from " ~ this) %}
+        {% do staging_replace_table(staged_table, "select distinct _source_file as source_file from " ~ this) %}
         {% do run_query("drop table if exists " ~ staging_state_table('changed_months')) %}
         {% do return(none) %}
     {% endif %}
 
     {% set raw_root = var('raw_dir') | string %}
-    {% set changed = run_query("select '" ~ (raw_root | replace("'", "''")) ~ "/' || relative_path from pipeline.raw_file_changes where table_name = '"
+    {% set changed = run_query("select " ~ staging_string_literal(raw_root ~ '/') ~ " || relative_path from pipeline.raw_file_changes where table_name = '"
         ~ table_name ~ "' order by 1").columns[0].values() | list %}
 
     {% set typed_changed_sql = staging_typed_rows_sql(source_relation, columns, source_types, number_rows=false, only_files=changed) %}
     {% set parts = ["select '' as source_file where false"] %}
     {% if changed %}
-        {% do parts.append("select unnest([" ~ staging_quoted_list(changed) ~ "]) as source_file") %}
+        {% do parts.append(staging_values_sql(changed, 'source_file')) %}
     {% endif %}
 
     {#- 2. files sharing a key with a changed file's rows, before or after the change -#}
     {% for key in unique_keys if changed %}
         {% set key_match = [] %}
-        {% for key_column in key %}
-            {% do key_match.append('existing.' ~ key_column ~ ' = changed_keys.' ~ key_column) %}
+        {% set key_in_column_order = [] %}
+        {% for column in columns if column['name'] in key %}
+            {% do key_match.append('existing.' ~ column['name'] ~ ' = changed_keys.' ~ column['name']) %}
+            {% do key_in_column_order.append(column['name']) %}
         {% endfor %}
+        {#- both sides of the union list the key in the columns' order -#}
         {% do parts.append(
-            "select distinct existing._source_file from " ~ this ~ " as existing semi join ("
+            "select distinct existing._source_file from " ~ this ~ " as existing " ~ staging_semi_join() ~ " ("
             ~ " select " ~ staging_typed_key_columns(columns, key) ~ " from (" ~ typed_changed_sql ~ ") as changed_rows"
-            ~ " union all by name select " ~ key | join(", ") ~ " from " ~ this
+            ~ " union all select " ~ key_in_column_order | join(", ") ~ " from " ~ this
             ~ " where _source_file in (" ~ staging_quoted_list(changed) ~ ")"
             ~ ") as changed_keys on " ~ key_match | join(' and ')) %}
     {% endfor %}
@@ -87,13 +93,13 @@ cast({{ column['name'] }}__typed as {{ staging_engine_type(column_types[column.g
         ~ " and _failure_details not like '%is after as_of_date " ~ staging_as_of_date() ~ "%'") %}
     {% for column in columns if column.get('parent') %}
         {% set parent_relation, parent_column, parent_rule = column['parent'] %}
-        {% set now_present = column['name'] ~ " in (select " ~ parent_column ~ " from " ~ parent_relation ~ " where " ~ parent_column ~ " is not null)" %}
-        {% do parts.append("select distinct _source_file from " ~ this ~ " where " ~ column['name'] ~ " is not null and ("
+        {% set now_present = staging_in_values('existing.' ~ column['name'], parent_relation, parent_column, parent_column ~ " is not null") %}
+        {% do parts.append("select distinct _source_file from " ~ this ~ " as existing where " ~ column['name'] ~ " is not null and ("
             ~ "(coalesce(_failed_rules like '%" ~ parent_rule ~ "%', false) and " ~ now_present ~ ")"
             ~ " or (not coalesce(_failed_rules like '%" ~ parent_rule ~ "%', false) and not " ~ now_present ~ "))") %}
     {% endfor %}
 
-    {% do run_query("create or replace table " ~ staged_table ~ " as select distinct source_file from ("
+    {% do staging_replace_table(staged_table, "select distinct source_file from ("
         ~ parts | join(' union all ') ~ ") as to_stage where source_file <> ''") %}
     {% set to_stage = run_query("select source_file from " ~ staged_table ~ " order by 1").columns[0].values() | list %}
     {% do staging_record_changed_months(change_month_column, typed_changed_sql if changed else none) %}
@@ -106,19 +112,22 @@ cast({{ column['name'] }}__typed as {{ staging_engine_type(column_types[column.g
 {% macro staging_record_changed_months(change_month_column, typed_changed_sql) %}
     {% if change_month_column %}
         {% set month_of = "cast(date_trunc('month', " ~ change_month_column ~ ") as date)" %}
-        {% set sql = "create or replace table " ~ staging_state_table('changed_months') ~ " as select distinct " ~ month_of
+        {% set sql = "select distinct " ~ month_of
             ~ " as changed_month from " ~ this ~ " where _source_file in (select source_file from " ~ staging_state_table('staged_files') ~ ")"
             ~ " and " ~ change_month_column ~ " is not null" %}
         {% if typed_changed_sql %}
             {% set sql = sql ~ " union select distinct cast(date_trunc('month', " ~ change_month_column ~ "__typed) as date) from ("
                 ~ typed_changed_sql ~ ") as changed_rows where " ~ change_month_column ~ "__typed is not null" %}
         {% endif %}
-        {% do run_query(sql) %}
+        {% do staging_replace_table(staging_state_table('changed_months'), sql) %}
     {% endif %}
 {% endmacro %}
 
 {#- Pre-hook of the incremental base tables: the rows of the files staged again go first. -#}
 {% macro staging_delete_restaged_rows() %}
+    {{ return(adapter.dispatch('staging_delete_restaged_rows', 'powerlens')()) }}
+{% endmacro %}
+{% macro default__staging_delete_restaged_rows() %}
     {% if continues_published_build() %}
         delete from {{ this }} where _source_file in (select source_file from {{ staging_state_table('staged_files') }})
     {% endif %}
@@ -151,8 +160,8 @@ cast({{ column['name'] }}__typed as {{ staging_engine_type(column_types[column.g
     left no record. -#}
 {% macro incremental_changed_months(base_identifier) %}
     {% if execute and continues_published_build() and staging_state_exists(base_identifier ~ '__changed_months') %}
-        {% do return(run_query('select strftime(changed_month, \'%Y-%m-%d\') from pipeline."' ~ base_identifier
-            ~ '__changed_months" order by 1').columns[0].values() | list) %}
+        {% do return(run_query('select cast(changed_month as string) from ' ~ staging_pipeline_table(base_identifier ~ '__changed_months')
+            ~ ' order by 1').columns[0].values() | list) %}
     {% endif %}
     {% do return(none) %}
 {% endmacro %}
@@ -168,6 +177,9 @@ cast({{ column['name'] }}__typed as {{ staging_engine_type(column_types[column.g
 
 {#- Pre-hook of such a model: the months about to be recomputed go first. -#}
 {% macro incremental_delete_changed_months(month_column, base_identifier) %}
+    {{ return(adapter.dispatch('incremental_delete_changed_months', 'powerlens')(month_column, base_identifier)) }}
+{% endmacro %}
+{% macro default__incremental_delete_changed_months(month_column, base_identifier) %}
     {% if continues_published_build() %}
         delete from {{ this }} where {{ incremental_in_months(month_column, incremental_changed_months(base_identifier)) }}
     {% endif %}

@@ -163,6 +163,57 @@ def lock_warehouse(lock_handle, warehouse_dir: Path) -> None:
                         f"{warehouse_dir}; wait for it to finish") from None
 
 
+@dataclass(frozen=True)
+class BuildPlan:
+    """Whether a run continues the published build, and with which raw file changes."""
+    mode: str  # incremental | full
+    changes: list[raw_files.RawFileChange] | None  # None: a full build, every file is new
+    file_states: list[raw_files.RawFileState]
+    # unchanged files the preflight need not scan in full again
+    checked_before: frozenset
+
+    def file_states_after(self, report: raw_preflight.PreflightReport, raw_dir: Path
+                          ) -> list[raw_files.RawFileState]:
+        """The files' states with this run's preflight rewrites marked."""
+        rewritten = {raw_file.path.relative_to(raw_dir).as_posix() for raw_file in report.files
+                     if raw_file.is_rewritten}
+        return [replace(state, rewritten=state.relative_path in rewritten)
+                for state in self.file_states]
+
+    def describe_changes(self) -> str:
+        counts = self.change_counts()
+        return (f"{counts['new']} new, {counts['changed']} changed, {counts['removed']} removed "
+                "raw file(s)")
+
+    def change_counts(self) -> dict[str, int]:
+        return {kind: sum(change.change == kind for change in self.changes or [])
+                for kind in ("new", "changed", "removed")}
+
+
+def plan_build(options: RunOptions, raw_dir: Path, published_state: Path | None,
+               settings: dict[str, str], record: RunRecord, say) -> BuildPlan:
+    """Compare the raw folder and the settings with the published build's record (a DuckDB file
+    with the pipeline schema, raw_files.write_state) and decide how this run builds."""
+    published_files, published_settings = (
+        raw_files.read_state(published_state) if published_state and published_state.exists()
+        else ({}, {}))
+    mode, reason = raw_files.build_mode(published_settings, settings, options.full_refresh)
+    say(f"[{record.run_id}] {mode} build: {reason}")
+    file_states = raw_files.scan(raw_dir, published_files)
+    changes = raw_files.compare(published_files, file_states) if mode == "incremental" else None
+    changed_paths = {change.relative_path for change in changes or []}
+    # an unchanged file skips the preflight's full scan, unless the last build had it rewritten:
+    # only the full scan finds what the rewrite fixes (rows' field counts, line ends)
+    checked_before = frozenset(
+        raw_dir / state.relative_path for state in file_states
+        if changes is not None and state.relative_path not in changed_paths
+        and not published_files[state.relative_path].rewritten)
+    plan = BuildPlan(mode, changes, file_states, checked_before)
+    record.build_mode, record.build_mode_reason = mode, reason
+    record.raw_file_changes = plan.change_counts()
+    return plan
+
+
 def check_raw_files(options: RunOptions, raw_dir: Path, run_raw_dir: Path, record: RunRecord,
                     warnings: list[str], checked_before: frozenset = frozenset()
                     ) -> raw_preflight.PreflightReport:
@@ -320,38 +371,20 @@ def _run_steps(options: RunOptions, raw_dir: Path, warehouse_dir: Path, run_dir:
     as_of_date = (options.as_of or dt.date.today()).isoformat()
 
     # continue the published build when only raw files changed (docs/incremental.md)
-    published_files, published_settings = raw_files.read_state(published_db)
     settings = {"project": raw_files.project_fingerprint(dbt.REPO_ROOT),
                 "raw_dir": dbt_vars["raw_dir"], "as_of_date": as_of_date,
                 "exclude_scoring": str(options.exclude_scoring).lower()}
-    mode, reason = raw_files.build_mode(published_settings, settings, options.full_refresh)
-    say(f"[{record.run_id}] {mode} build: {reason}")
-    file_states = raw_files.scan(raw_dir, published_files)
-    changes = raw_files.compare(published_files, file_states) if mode == "incremental" else None
-    record.build_mode, record.build_mode_reason = mode, reason
-    record.raw_file_changes = {kind: sum(change.change == kind for change in changes or [])
-                               for kind in ("new", "changed", "removed")}
-    changed_paths = {change.relative_path for change in changes or []}
-    # an unchanged file skips the preflight's full scan, unless the last build had it rewritten:
-    # only the full scan finds what the rewrite fixes (rows' field counts, line ends)
-    checked_before = frozenset(
-        raw_dir / state.relative_path for state in file_states
-        if changes is not None and state.relative_path not in changed_paths
-        and not published_files[state.relative_path].rewritten)
+    plan = plan_build(options, raw_dir, published_db, settings, record, say)
 
     say(f"[{record.run_id}] preflight of {raw_dir}")
-    report = check_raw_files(options, raw_dir, run_raw_dir, record, warnings, checked_before)
-    rewritten = {raw_file.path.relative_to(raw_dir).as_posix() for raw_file in report.files
-                 if raw_file.is_rewritten}
-    file_states = [replace(state, rewritten=state.relative_path in rewritten) for state in file_states]
+    report = check_raw_files(options, raw_dir, run_raw_dir, record, warnings, plan.checked_before)
+    file_states = plan.file_states_after(report, raw_dir)
     record.save(run_dir)
     publish.point_link(current_run, run_dir.name)
-    if mode == "incremental":
-        say(f"[{record.run_id}] {record.raw_file_changes['new']} new, "
-            f"{record.raw_file_changes['changed']} changed, {record.raw_file_changes['removed']} "
-            f"removed raw file(s); continuing from a copy of {published_db}")
+    if plan.mode == "incremental":
+        say(f"[{record.run_id}] {plan.describe_changes()}; continuing from a copy of {published_db}")
         shutil.copyfile(published_db, build_db)
-    raw_files.write_state(build_db, file_states, changes, settings)
+    raw_files.write_state(build_db, file_states, plan.changes, settings)
 
     say(f"[{record.run_id}] dbt: seeds and staging into {build_db}")
     stage[0] = "staging"

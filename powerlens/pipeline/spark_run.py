@@ -10,7 +10,11 @@ preflight -> normalise -> land the raw files -> staging -> quality gate -> the r
 - One SparkSession serves the whole run: dbt runs in this process (dbt-spark's `session` method
   finds the session already started), so the landing, dbt, the gate and the scoring share it,
   and Derby, which admits one process at a time, is never contended.
-- Every run is a full build: the monthly continuation of a published build is DuckDB's for now.
+- A run continues the published build as on DuckDB when only raw files changed
+  (docs/incremental.md): the published release's incremental tables and staging bookkeeping
+  are carried into the new release's home over hard links (powerlens.spark.carry), and the
+  incremental models replace only the partitions of the raw files and months that changed
+  (insert_overwrite, docs/spark.md "Monthly runs").
 """
 from __future__ import annotations
 
@@ -21,17 +25,22 @@ import os
 import shutil
 from pathlib import Path
 
-from powerlens.pipeline import dbt, publish
+from powerlens.pipeline import dbt, publish, raw_files
 from powerlens.pipeline.run import (CHURN_MODEL_DIR, CURRENT_RUN_LINK, EXIT_BUILD, EXIT_OK,
                                     EXIT_STAGING, RAW_COPY_DIR, RUN_UMASK, RUNS_DIR, RunFailed,
                                     RunOptions, RunOutcome, _now, _prune_runs, check_raw_files,
-                                    lock_warehouse, new_run_id, prepare_runs_dir, record_gate)
+                                    lock_warehouse, new_run_id, plan_build, prepare_runs_dir,
+                                    record_gate)
 from powerlens.pipeline.scrub import scrub
 from powerlens.quality import gate as quality_gate
 from powerlens.quality.store import RunRecord
+from powerlens.spark import carry
 
 SPARK_DIR = "spark"
 RUN_RECORD = "run.json"
+# the release's record of the raw files and settings it was built from (raw_files.write_state),
+# which the next run compares the raw folder with
+BUILD_STATE_FILE = "build_state.duckdb"
 # the Python scoring models and what reads them; on Spark the scoring step writes the Python
 # models' tables and dbt then builds only their readers
 PYTHON_MODELS = "path:models/python"
@@ -47,7 +56,6 @@ def run_on_spark(options: RunOptions, say=print) -> RunOutcome:
     run_dir.mkdir()
     release = publish.release_dir(warehouse_dir, run_id)
     record = RunRecord(run_id=run_id, started_at=_now(), raw_dir=str(raw_dir))
-    record.build_mode, record.build_mode_reason = "full", "every run on Spark is a full build"
     record.save(run_dir)
     warnings: list[str] = []
     stage = ["lock"]
@@ -89,13 +97,27 @@ def _steps(options: RunOptions, raw_dir: Path, warehouse_dir: Path, run_dir: Pat
 
     as_of = options.as_of or dt.date.today()
     stage[0] = "preflight"
-    say(f"[{record.run_id}] preflight of {raw_dir}")
-    check_raw_files(options, raw_dir, run_dir / RAW_COPY_DIR, record, warnings)
     # the raw files as dbt and the rejected rows name them: through the fixed link runs/current,
     # as on DuckDB, so two runs of one export name a row's file alike
     current_run = warehouse_dir / RUNS_DIR / CURRENT_RUN_LINK
-    publish.point_link(current_run, run_dir.name)
     run_raw_dir = current_run / RAW_COPY_DIR
+    dbt_vars = {"raw_dir": str(run_raw_dir),
+                "churn_model_dir": str(warehouse_dir / CHURN_MODEL_DIR)}
+    # continue the published Spark release when only raw files changed (docs/incremental.md)
+    published_home = _published_spark_home(warehouse_dir)
+    carried_tables = carry.recorded_tables(published_home) if published_home else None
+    settings = {"target": "spark", "project": raw_files.project_fingerprint(dbt.REPO_ROOT),
+                "raw_dir": dbt_vars["raw_dir"], "as_of_date": as_of.isoformat(),
+                "exclude_scoring": str(options.exclude_scoring).lower()}
+    plan = plan_build(options, raw_dir,
+                      published_home / BUILD_STATE_FILE if carried_tables is not None else None,
+                      settings, record, say)
+    say(f"[{record.run_id}] preflight of {raw_dir}")
+    report = check_raw_files(options, raw_dir, run_dir / RAW_COPY_DIR, record, warnings,
+                             plan.checked_before)
+    file_states = plan.file_states_after(report, raw_dir)
+    record.save(run_dir)
+    publish.point_link(current_run, run_dir.name)
 
     spark_home = release / SPARK_DIR
     spark_home.mkdir(parents=True)
@@ -103,12 +125,15 @@ def _steps(options: RunOptions, raw_dir: Path, warehouse_dir: Path, run_dir: Pat
         say(f"[{record.run_id}] Spark session on {spark_home}")
         spark = local_session(spark_home)
         spark.sparkContext.setLogLevel("ERROR")
+        if plan.mode == "incremental":
+            names = carry.carry_tables(spark, carried_tables, spark_home)
+            say(f"[{record.run_id}] {plan.describe_changes()}; continuing from {len(names)} "
+                f"table(s) of {published_home}")
+            _record_raw_file_changes(spark, plan.changes)
 
         stage[0] = "staging"
         say(f"[{record.run_id}] dbt: seeds and staging on Spark (after landing the raw files)")
         land_raw_files(run_raw_dir, spark)
-        dbt_vars = {"raw_dir": str(run_raw_dir),
-                    "churn_model_dir": str(warehouse_dir / CHURN_MODEL_DIR)}
         _dbt_build(run_dir, "staging", EXIT_STAGING, dbt_vars,
                    ["--select", *dbt.STAGING_SELECTION, "--indirect-selection", "cautious"])
 
@@ -132,6 +157,11 @@ def _steps(options: RunOptions, raw_dir: Path, warehouse_dir: Path, run_dir: Pat
             _dbt_build(run_dir, "scored_marts", EXIT_BUILD, dbt_vars,
                        ["--select", f"{PYTHON_MODELS}+", "--exclude", PYTHON_MODELS,
                         "--indirect-selection", "buildable"])
+        # what the next run continues from: this build's tables and raw files
+        spark.sql(f"drop table if exists {carry.STATE_SCHEMA}.raw_file_changes")
+        carry.record_carried_tables(spark, run_dir / "target" / "manifest.json", spark_home)
+        raw_files.write_state(spark_home / BUILD_STATE_FILE, file_states, plan.changes, settings)
+        raw_files.forget_changes(spark_home / BUILD_STATE_FILE)
 
     stage[0] = "publish"
     say(f"[{record.run_id}] publishing")
@@ -142,6 +172,23 @@ def _steps(options: RunOptions, raw_dir: Path, warehouse_dir: Path, run_dir: Pat
     publish.switch(warehouse_dir, record.run_id)
     publish.prune_releases(warehouse_dir, keep={record.run_id,
                                                 record.published_before or record.run_id})
+
+
+def _published_spark_home(warehouse_dir: Path) -> Path | None:
+    published = publish.current_release(warehouse_dir)
+    if published is None:
+        return None
+    home = publish.release_dir(warehouse_dir, published) / SPARK_DIR
+    return home if home.is_dir() else None
+
+
+def _record_raw_file_changes(spark, changes: list[raw_files.RawFileChange]) -> None:
+    """pipeline.raw_file_changes, which the staging models read (staging_incremental.sql)."""
+    spark.sql(f"create schema if not exists {carry.STATE_SCHEMA}")
+    rows = [(change.table_name, change.relative_path, change.change) for change in changes]
+    frame = spark.createDataFrame(rows, "table_name string, relative_path string, change string")
+    frame.write.mode("overwrite").format("parquet").saveAsTable(
+        f"{carry.STATE_SCHEMA}.raw_file_changes")
 
 
 def _score(spark, model_dir: Path, dbt_vars: dict) -> None:

@@ -28,6 +28,7 @@ def session_settings(home: Path | None = None) -> dict[str, str]:
         "spark.driver.memory": os.environ.get("POWERLENS_SPARK_DRIVER_MEMORY", "4g"),
         "spark.sql.shuffle.partitions": os.environ.get("POWERLENS_SPARK_SHUFFLE_PARTITIONS", "4"),
         "spark.sql.session.timeZone": "UTC",
+        "spark.sql.hive.metastorePartitionPruningFallbackOnException": "true",
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
     }

@@ -8,6 +8,11 @@ becomes the duplicate), a removed file, a customer whose readings were orphans n
 and an as-of date that moves past rows rejected as future. The incremental run must stage only
 some files and leave every staging, intermediate and mart table equal to a full rebuild of the
 same folder.
+
+The same two runs on local Apache Spark (`powerlens run --target spark`): the monthly run carries
+the published release's incremental tables into its own and replaces only the partitions of the
+changed files and months (docs/spark.md, "Monthly runs"); every table must equal the DuckDB
+full rebuild.
 """
 from __future__ import annotations
 
@@ -129,6 +134,8 @@ def builds(months) -> dict:
 
     rewrite_csv(malformed, add_a_field)
     malformed_bytes = malformed.read_bytes()
+    # the export as it stood at the end of July, for the Spark runs below
+    shutil.copytree(live, root / "july_export")
     first = publish(live, root / "warehouse", FIRST_AS_OF)
     with duckdb.connect(str(root / "warehouse" / "powerlens.duckdb"), read_only=True) as con:
         first_rejections = {
@@ -164,11 +171,16 @@ def builds(months) -> dict:
     (live / "surveys" / "2024-02.csv").unlink()
 
     second = publish(live, root / "warehouse", SECOND_AS_OF)
+    with duckdb.connect(str(root / "warehouse" / "powerlens.duckdb"), read_only=True) as con:
+        staged_readings = {Path(name).name for (name,) in con.execute(
+            'select source_file from pipeline."base_mdm__meter_readings__staged_files"').fetchall()}
     full = publish(live, root / "full", SECOND_AS_OF)
-    return {"first": first, "second": second, "full": full, "live": live,
+    return {"first": first, "second": second, "full": full, "live": live, "root": root,
+            "july_export": root / "july_export",
             "incremental_db": root / "warehouse" / "powerlens.duckdb",
             "full_db": root / "full" / "powerlens.duckdb", "late_row": april[10],
             "corrected": corrected, "first_rejections": first_rejections,
+            "staged_readings": staged_readings,
             "orphan": orphan}
 
 
@@ -285,3 +297,74 @@ def test_the_parquet_export_of_the_daily_grain_equals_the_warehouse(builds):
             "select * from marts.fct_daily_usage) union all (select * from marts.fct_daily_usage "
             f"except all select * from read_parquet('{export}/*.parquet')))").fetchone()[0]
     assert differing == 0
+
+
+@pytest.fixture(scope="module")
+def spark_builds(builds) -> dict:
+    """July's export, then August's, through `powerlens run --target spark` into one warehouse."""
+    warehouse = builds["root"] / "spark"
+    records = []
+    for raw, as_of in ((builds["july_export"], FIRST_AS_OF), (builds["live"], SECOND_AS_OF)):
+        powerlens("run", "--target", "spark", "--raw", str(raw), "--warehouse", str(warehouse),
+                  "--as-of", as_of, "--exclude-scoring", "--max-rejected-share", "0.5")
+        records.append(json.loads(sorted((warehouse / "runs").glob("2*/run.json"))[-1]
+                                  .read_text(encoding="utf-8")))
+    return {"first": records[0], "second": records[1], "warehouse": warehouse,
+            "home": warehouse / "current" / "spark"}
+
+
+@pytest.fixture(scope="module")
+def spark(spark_builds):
+    from powerlens.spark.session import local_session
+
+    session = local_session(spark_builds["home"])
+    yield session
+    session.stop()
+
+
+def test_the_spark_monthly_run_continues_the_published_release(spark_builds):
+    assert spark_builds["first"]["build_mode"] == "full"
+    second = spark_builds["second"]
+    assert second["build_mode"] == "incremental", second["build_mode_reason"]
+    assert second["raw_file_changes"]["changed"] == 3
+    assert second["raw_file_changes"]["removed"] == 1
+
+
+def test_the_spark_monthly_run_staged_only_the_touched_files(builds, spark_builds, spark):
+    staged = {Path(row["source_file"]).name for row in spark.sql(
+        "select source_file from pipeline.`base_mdm__meter_readings__staged_files`").collect()}
+    # the same files as DuckDB's monthly run chose (staging_incremental.sql on both engines)
+    assert staged == builds["staged_readings"]
+    assert {"2024-03.csv", "2024-03-late.csv", "2024-04.csv", "2024-08.csv"} <= staged
+    changed_months = {str(row[0]) for row in spark.sql(
+        "select changed_month from pipeline.`base_mdm__meter_readings__changed_months`").collect()}
+    assert {"2024-03-01", "2024-04-01", "2024-08-01"} <= changed_months
+    # the base table is partitioned by raw file: the removed file's partition is gone
+    partitions = [row[0] for row in spark.sql(
+        "show partitions staging.base_service__surveys").collect()]
+    assert partitions and not any("2024-02.csv" in partition for partition in partitions)
+
+
+def test_the_spark_monthly_run_left_the_published_release_as_it_was(spark_builds):
+    """The first release keeps its own files: the monthly run wrote through hard links only
+    into its own release (a replaced partition gets new files, the links go)."""
+    first_home = (spark_builds["warehouse"] / "releases" / spark_builds["first"]["run_id"]
+                  / "spark")
+    march = [path for path in first_home.rglob("*.parquet")
+             if "base_mdm__meter_readings" in str(path) and "2024-03.csv" in str(path)]
+    assert march, "the first release lost its March readings"
+
+
+def test_the_spark_monthly_run_equals_the_duckdb_full_rebuild(builds, spark_builds, spark):
+    from powerlens.spark.compare import compare_table
+
+    with duckdb.connect(str(builds["full_db"]), read_only=True) as con:
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.tables where table_schema "
+            f"in {COMPARED_SCHEMAS} order by all").fetchall()
+    assert len(tables) > 60
+    raw_folders = {str(warehouse / "runs" / "current" / "raw"): "<raw>"
+                   for warehouse in (builds["full_db"].parent, spark_builds["warehouse"])}
+    differences = [compare_table(builds["full_db"], spark, schema, table,
+                                 replacements=raw_folders) for schema, table in tables]
+    assert [difference.describe() for difference in differences if not difference.equal] == []

@@ -4,9 +4,9 @@
     docs/incremental.md); without that record every month is recomputed. -#}
 {{ config(
     materialized='incremental',
-    incremental_strategy='append',
     on_schema_change='fail',
     pre_hook="{{ incremental_delete_changed_months('usage_month', 'base_mdm__meter_readings') }}",
+    **incremental_engine_config('usage_month')
 ) }}
 {%- set changed_months = incremental_changed_months('base_mdm__meter_readings') %}
 

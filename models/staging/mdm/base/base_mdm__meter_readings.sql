@@ -1,5 +1,5 @@
-{#- every Spark build is a full one (docs/spark.md); monthly continuation is DuckDB's for now -#}
-{{ config(materialized='table' if target.type == 'spark' else 'incremental') }}
+{#- incremental by raw file on both engines (docs/incremental.md; on Spark partitioned by it) -#}
+{{ config(**incremental_engine_config('_source_file')) }}
 {{ staging_checked_rows(
     source('mdm', 'meter_readings'),
     columns=[
