@@ -108,10 +108,10 @@ suggestions as (
         cast(peak_shift_saving as decimal(18, 6)) as saving_in_months_priced,
         months_priced,
         '将尖峰和高峰时段用电量的' || cast(cast({{ shift_share }} * 100 as integer) as {{ dbt.type_string() }})
-            || '%（约' || cast(cast({{ marts_round_double('cast(' ~ shift_share ~ ' * on_peak_kwh * 12 as double) / months_priced', 0) }} as bigint) as {{ dbt.type_string() }})
+            || '%（约' || cast(cast({{ round_double('cast(' ~ shift_share ~ ' * on_peak_kwh * 12 as double) / months_priced', 0) }} as bigint) as {{ dbt.type_string() }})
             || '千瓦时/年）转移到低谷时段' as suggestion_detail_zh,
         'Shift ' || cast(cast({{ shift_share }} * 100 as integer) as {{ dbt.type_string() }}) || '% of sharp and peak kWh (about '
-            || cast(cast({{ marts_round_double('cast(' ~ shift_share ~ ' * on_peak_kwh * 12 as double) / months_priced', 0) }} as bigint) as {{ dbt.type_string() }})
+            || cast(cast({{ round_double('cast(' ~ shift_share ~ ' * on_peak_kwh * 12 as double) / months_priced', 0) }} as bigint) as {{ dbt.type_string() }})
             || ' kWh a year) to valley hours' as suggestion_detail_en
     from customer_year
     where peak_shift_saving > 0
@@ -125,8 +125,8 @@ suggestions as (
             else '基本电费由按需量计收改为按容量计收' end as suggestion_detail_zh,
         case basic_charge_basis
             when 'capacity' then 'Switch the basic charge from contract capacity (' || cast(contract_capacity_kva as {{ dbt.type_string() }})
-                || ' kVA) to maximum demand (highest month ' || cast({{ marts_round_double('highest_demand_kw', 1) }} as {{ dbt.type_string() }}) || ' kW)'
-            else 'Switch the basic charge from maximum demand (highest month ' || cast({{ marts_round_double('highest_demand_kw', 1) }} as {{ dbt.type_string() }})
+                || ' kVA) to maximum demand (highest month ' || cast({{ round_double('highest_demand_kw', 1) }} as {{ dbt.type_string() }}) || ' kW)'
+            else 'Switch the basic charge from maximum demand (highest month ' || cast({{ round_double('highest_demand_kw', 1) }} as {{ dbt.type_string() }})
                 || ' kW) to contract capacity (' || cast(contract_capacity_kva as {{ dbt.type_string() }}) || ' kVA)'
         end as suggestion_detail_en
     from customer_year
@@ -143,7 +143,7 @@ final as (
     select
         suggestions.customer_id,
         suggestions.suggestion,
-        cast({{ marts_round_double('cast(suggestions.saving_in_months_priced as double) * 12 / suggestions.months_priced', 2) }}
+        cast({{ round_double('cast(suggestions.saving_in_months_priced as double) * 12 / suggestions.months_priced', 2) }}
             as decimal(18, 2)) as saving_yuan_per_year,
         customers.customer_type,
         customers.region_code,
@@ -154,7 +154,7 @@ final as (
     inner join customers
         on suggestions.customer_id = customers.customer_id
     -- a saving that rounds to nothing is no suggestion
-    where {{ marts_round_double('cast(suggestions.saving_in_months_priced as double) * 12 / suggestions.months_priced', 2) }} > 0
+    where {{ round_double('cast(suggestions.saving_in_months_priced as double) * 12 / suggestions.months_priced', 2) }} > 0
 )
 
 select

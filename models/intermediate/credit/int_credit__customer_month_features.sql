@@ -48,7 +48,7 @@ trailing_bills as (
                     else {{ dbt.datediff('bills.due_date', 'customer_months.month_end', 'day') }}
                 end
         end) as worst_days_late_12m,
-        {{ marts_avg_double("case when bills.issue_date > " ~ dbt.dateadd('month', -12, 'customer_months.month_end')
+        {{ avg_as_double("case when bills.issue_date > " ~ dbt.dateadd('month', -12, 'customer_months.month_end')
             ~ " then bills.total_amount end") }} as average_bill_12m
     from customer_months
     inner join bills

@@ -42,7 +42,7 @@ usage_last_year as (
         customer_months.customer_id,
         count(*) as months_observed,
         sum(customer_months.kwh_total) as kwh_sum,
-        {{ marts_avg_double('customer_months.kwh_total') }} as kwh_mean,
+        {{ avg_as_double('customer_months.kwh_total') }} as kwh_mean,
         stddev_pop(customer_months.kwh_total) as kwh_std,
         max(customer_months.max_demand_kw) as max_demand_kw
     from customer_months

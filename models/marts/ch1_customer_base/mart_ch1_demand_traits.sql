@@ -35,7 +35,7 @@ load_character as (
         avg(case when not max_load_below_mean_load then load_factor end) as mean_load_factor,
         avg(case when not max_load_below_mean_load then peak_valley_difference_rate end)
             as mean_peak_valley_difference_rate,
-        avg(case when load_source = 'interval_15min' then {{ marts_double('1.0') }} else 0.0 end) as interval_measured_share
+        avg(case when load_source = 'interval_15min' then {{ double_literal('1.0') }} else 0.0 end) as interval_measured_share
     from {{ ref('int_consumption__customer_month_loads') }}
     group by customer_type
 ),
@@ -84,7 +84,7 @@ type_traits as (
         customer_type,
         sum(case when is_active then 1 else 0 end) as active_customers,
         sum(case when is_active and has_pv then 1 else 0 end) as active_customers_with_pv,
-        sum(customer_months) / {{ marts_double('12.0') }} as customer_years,
+        sum(customer_months) / {{ double_literal('12.0') }} as customer_years,
         sum(tickets) as tickets,
         {%- for ticket_type in ticket_types %}
         sum(tickets_{{ ticket_type }}) as tickets_{{ ticket_type }},
@@ -109,9 +109,9 @@ final as (
         cast(type_traits.active_customers_with_pv as double) / nullif(type_traits.active_customers, 0)
             as pv_adoption_rate,
         type_traits.customer_years,
-        type_traits.tickets * {{ marts_double('1000.0') }} / nullif(type_traits.customer_years, 0) as tickets_per_1000_customer_years,
+        type_traits.tickets * {{ double_literal('1000.0') }} / nullif(type_traits.customer_years, 0) as tickets_per_1000_customer_years,
         {%- for ticket_type in ticket_types %}
-        type_traits.tickets_{{ ticket_type }} * {{ marts_double('1000.0') }} / nullif(type_traits.customer_years, 0)
+        type_traits.tickets_{{ ticket_type }} * {{ double_literal('1000.0') }} / nullif(type_traits.customer_years, 0)
             as {{ ticket_type }}_tickets_per_1000_customer_years,
         {%- endfor %}
         type_traits.min_peak_valley_spread,

@@ -46,7 +46,7 @@ respondent_years as (
         customer_months.customer_id,
         cast({{ dbt.date_trunc('year', 'customer_months.usage_month') }} as date) as usage_year_start,
         cast(sum(customer_months.kwh_valley) as double) / nullif(cast(sum(customer_months.kwh_total) as double), 0) as valley_share_of_kwh,
-        {{ marts_avg_double('customer_months.kwh_total') }} as kwh_per_month
+        {{ avg_as_double('customer_months.kwh_total') }} as kwh_per_month
     from {{ ref('int_consumption__customer_months') }} as customer_months
     inner join (select distinct customer_id from respondents) as respondent_ids
         on customer_months.customer_id = respondent_ids.customer_id

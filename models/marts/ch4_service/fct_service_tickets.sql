@@ -45,8 +45,8 @@ ticket_durations as (
         tickets.first_response_at,
         tickets.resolved_at,
         tickets.satisfaction,
-        {{ dbt.datediff('tickets.created_at', 'tickets.first_response_at', 'second') }} / {{ marts_double('60.0') }} as response_minutes,
-        {{ dbt.datediff('tickets.created_at', 'tickets.resolved_at', 'second') }} / {{ marts_double('3600.0') }} as resolution_hours,
+        {{ dbt.datediff('tickets.created_at', 'tickets.first_response_at', 'second') }} / {{ double_literal('60.0') }} as response_minutes,
+        {{ dbt.datediff('tickets.created_at', 'tickets.resolved_at', 'second') }} / {{ double_literal('3600.0') }} as resolution_hours,
         -- working days after the day of the call up to and including the day of the first response
         response_day.working_day_number - created_day.working_day_number as response_working_days
     from tickets

@@ -80,11 +80,11 @@ channel_figures as (
         count(satisfaction) as tickets_rated,
         avg(cast(satisfaction as double)) as average_satisfaction,
         count(response_commitment) as response_commitment_tickets,
-        avg(case when response_commitment_met then {{ marts_double('1.0') }} when not response_commitment_met then 0.0 end)
+        avg(case when response_commitment_met then {{ double_literal('1.0') }} when not response_commitment_met then 0.0 end)
             as response_commitment_met_share,
         {{ percentile_cont('resolution_hours', 0.5) }} as resolution_hours_p50,
-        avg(case when is_followed_by_repeat_contact then {{ marts_double('1.0') }} else 0.0 end) as repeat_contact_share,
-        avg(case when ticket_type = 'complaint' then {{ marts_double('1.0') }} else 0.0 end) as complaint_share
+        avg(case when is_followed_by_repeat_contact then {{ double_literal('1.0') }} else 0.0 end) as repeat_contact_share,
+        avg(case when ticket_type = 'complaint' then {{ double_literal('1.0') }} else 0.0 end) as complaint_share
     from ticket_follow_ups
     group by grouping sets ((channel), ())
 ),

@@ -4,7 +4,7 @@ with customer_years as (
     select
         customer_type,
         region_code,
-        count(*) / {{ marts_double('12.0') }} as customer_years,
+        count(*) / {{ double_literal('12.0') }} as customer_years,
         count(distinct customer_id) as customers
     from {{ ref('int_credit__customer_month_ends') }}
     where is_active

@@ -37,7 +37,7 @@ commitment_groups as (
         cast(null as {{ dbt.type_string() }}) as survey_dimension,
         not is_met as is_case,
         count(*) over (partition by commitment, region_code) as group_cases,
-        avg(case when is_met then {{ marts_double('1.0') }} else 0.0 end) over (partition by commitment, region_code) as observed_value,
+        avg(case when is_met then {{ double_literal('1.0') }} else 0.0 end) over (partition by commitment, region_code) as observed_value,
         cast({{ var('service_commitment_target_share') }} as double) as target_value
     from commitment_cases
 ),
@@ -54,7 +54,7 @@ complaint_groups as (
         cast(null as {{ dbt.type_string() }}) as survey_dimension,
         is_repeat_complaint as is_case,
         count(*) over (partition by category) as group_cases,
-        avg(case when is_repeat_complaint then {{ marts_double('1.0') }} else 0.0 end) over (partition by category) as observed_value,
+        avg(case when is_repeat_complaint then {{ double_literal('1.0') }} else 0.0 end) over (partition by category) as observed_value,
         cast(0 as double) as target_value
     from tickets
     where ticket_type = 'complaint'

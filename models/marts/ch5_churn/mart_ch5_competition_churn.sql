@@ -54,11 +54,11 @@ churn_groups as (
     select
         competition_level,
         customer_type,
-        {{ marts_avg_double('competition_index') }} as competition_index,
+        {{ avg_as_double('competition_index') }} as competition_index,
         count(*) as customers,
         count(*) filter (where is_closed) as closures,
         count(*) filter (where is_closed and is_switched) as switched_retailer_closures,
-        sum(active_days) / {{ marts_double('365.25') }} as customer_years
+        sum(active_days) / {{ double_literal('365.25') }} as customer_years
     from period_customers
     group by competition_level, customer_type
 ),

@@ -123,7 +123,7 @@ final as (
         all_offers.customer_id,
         all_offers.offer,
         all_offers.beneficiary,
-        cast({{ marts_round_double('all_offers.yuan_per_year', 2) }} as decimal(18, 2)) as yuan_per_year,
+        cast({{ round_double('all_offers.yuan_per_year', 2) }} as decimal(18, 2)) as yuan_per_year,
         cast(row_number() over (
             partition by all_offers.customer_id
             order by all_offers.yuan_per_year desc, all_offers.offer
@@ -134,7 +134,7 @@ final as (
     inner join valued_customers
         on all_offers.customer_id = valued_customers.customer_id
     -- an offer worth nothing after rounding is not made
-    where {{ marts_round_double('all_offers.yuan_per_year', 2) }} > 0
+    where {{ round_double('all_offers.yuan_per_year', 2) }} > 0
 )
 
 select

@@ -61,7 +61,7 @@ final as (
         cast(round(segment_summary.revenue_12m_yuan, 2) as decimal(18, 2)) as revenue_12m_yuan,
         cast(segment_summary.revenue_12m_yuan as double) / nullif(cast(base_totals.all_revenue as double), 0) as revenue_share,
         cast(segment_summary.avg_churn_probability as double) as avg_churn_probability,
-        cast({{ marts_round_double('segment_summary.revenue_at_risk_yuan', 2) }} as decimal(18, 2)) as revenue_at_risk_yuan,
+        cast({{ round_double('segment_summary.revenue_at_risk_yuan', 2) }} as decimal(18, 2)) as revenue_at_risk_yuan,
         cast(segment_types.customer_type as {{ dbt.type_string() }}) as commonest_customer_type
     from segment_summary
     cross join base_totals

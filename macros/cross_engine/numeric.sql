@@ -3,29 +3,29 @@
     ... end)` are doubles); Spark keeps them decimal, rounded to 6 places (or fewer) and
     typed decimal, so the marts' doubles and their contracts would differ. The DuckDB SQL is
     the literal as it was. -#}
-{% macro marts_double(literal) -%}
-    {{ return(adapter.dispatch('marts_double', 'powerlens')(literal)) }}
+{% macro double_literal(literal) -%}
+    {{ return(adapter.dispatch('double_literal', 'powerlens')(literal)) }}
 {%- endmacro %}
 
-{% macro default__marts_double(literal) -%}
+{% macro default__double_literal(literal) -%}
     {{ literal }}
 {%- endmacro %}
 
-{% macro spark__marts_double(literal) -%}
+{% macro spark__double_literal(literal) -%}
     cast({{ literal }} as double)
 {%- endmacro %}
 
 {#- The mean of a decimal column as a double. DuckDB's avg of a decimal is a double; Spark's is
     a decimal rounded to the column's scale + 4, so Spark averages the values as doubles. -#}
-{% macro marts_avg_double(decimal_expr) -%}
-    {{ return(adapter.dispatch('marts_avg_double', 'powerlens')(decimal_expr)) }}
+{% macro avg_as_double(decimal_expr) -%}
+    {{ return(adapter.dispatch('avg_as_double', 'powerlens')(decimal_expr)) }}
 {%- endmacro %}
 
-{% macro default__marts_avg_double(decimal_expr) -%}
+{% macro default__avg_as_double(decimal_expr) -%}
     avg({{ decimal_expr }})
 {%- endmacro %}
 
-{% macro spark__marts_avg_double(decimal_expr) -%}
+{% macro spark__avg_as_double(decimal_expr) -%}
     avg(cast({{ decimal_expr }} as double))
 {%- endmacro %}
 
@@ -34,15 +34,15 @@
     that prints the double (990.555) half up, to 990.56. On Spark the product x * 10^digits is
     split exactly into the rounded product and its error (Dekker's product), and a product that
     lands on a half is rounded by the sign of the error. -#}
-{% macro marts_round_double(double_expr, digits) -%}
-    {{ return(adapter.dispatch('marts_round_double', 'powerlens')(double_expr, digits)) }}
+{% macro round_double(double_expr, digits) -%}
+    {{ return(adapter.dispatch('round_double', 'powerlens')(double_expr, digits)) }}
 {%- endmacro %}
 
-{% macro default__marts_round_double(double_expr, digits) -%}
+{% macro default__round_double(double_expr, digits) -%}
     round({{ double_expr }}, {{ digits }})
 {%- endmacro %}
 
-{% macro spark__marts_round_double(double_expr, digits) -%}
+{% macro spark__round_double(double_expr, digits) -%}
     {%- set x = 'cast(' ~ double_expr ~ ' as double)' -%}
     {%- set scale = 10 ** digits -%}
     {%- set product = '(' ~ x ~ ' * ' ~ scale ~ ')' -%}
