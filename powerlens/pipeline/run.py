@@ -195,8 +195,7 @@ def plan_build(options: RunOptions, raw_dir: Path, published_state: Path | None,
     """Compare the raw folder and the settings with the published build's record (a DuckDB file
     with the pipeline schema, raw_files.write_state) and decide how this run builds."""
     published_files, published_settings = (
-        raw_files.read_state(published_state) if published_state and published_state.exists()
-        else ({}, {}))
+        raw_files.read_state(published_state) if published_state else ({}, {}))
     mode, reason = raw_files.build_mode(published_settings, settings, options.full_refresh)
     say(f"[{record.run_id}] {mode} build: {reason}")
     file_states = raw_files.scan(raw_dir, published_files)
