@@ -12,6 +12,14 @@ from pathlib import Path
 
 import pytest
 
+# The modules that take minutes each (Spark runs, monthly runs, the shuffled-label check, the
+# publish kill test), in the order they should start. scripts/test.sh runs the suite on two
+# pytest-xdist workers, a module at a time per worker (--dist loadfile), handing out modules in
+# collection order: the long ones go first so that the short ones fill in beside them instead of
+# one long module running alone at the end.
+LONGEST_MODULES = ("test_incremental.py", "test_spark_warehouse.py", "test_spark_staging.py",
+                   "test_scoring_models.py", "test_pii.py", "test_publish.py")
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_CUSTOMERS = int(os.environ.get("POWERLENS_TEST_CUSTOMERS", "1000"))
 SAMPLE_MONTHS = int(os.environ.get("POWERLENS_TEST_MONTHS", "24"))
@@ -62,3 +70,12 @@ def built_warehouse(sample_raw_dir, tmp_path_factory) -> Path:
     env = dbt_env(workdir)
     run_command([bin_path("dbt"), "build", "--vars", f"{{raw_dir: '{sample_raw_dir}'}}"], env=env)
     return Path(env["POWERLENS_DB"])
+
+
+def pytest_collection_modifyitems(session, config, items):
+    def start_rank(item) -> int:
+        name = item.path.name
+        return LONGEST_MODULES.index(name) if name in LONGEST_MODULES else len(LONGEST_MODULES)
+
+    # a stable sort: the order inside a module, and of the other modules, stays as collected
+    items.sort(key=start_rank)
