@@ -29,10 +29,15 @@ TYPING = ("sum(try_cast(regexp_replace(kwh_peak, '[, ]', '', 'g') as double)), "
           "count(try_strptime(reading_date, '%Y-%m-%d'))")
 
 
-def timed(con: duckdb.DuckDBPyConnection, sql: str) -> float:
+def timed(con: duckdb.DuckDBPyConnection, sql: str, rows: int | None = None) -> float:
+    """Seconds of one query; a numbering query's first column, its highest number, must be the
+    file's row count (a numbering that skipped or repeated a row would not be worth timing)."""
     started = time.perf_counter()
-    con.execute(sql).fetchall()
-    return round(time.perf_counter() - started, 2)
+    result = con.execute(sql).fetchone()
+    seconds = round(time.perf_counter() - started, 2)
+    if rows is not None and result[0] != rows:
+        raise SystemExit(f"numbering gave {result[0]} as the last row number of {rows} rows: {sql}")
+    return seconds
 
 
 def main() -> None:
@@ -47,15 +52,15 @@ def main() -> None:
     rows = con.execute(f"select count(*) from {reader}").fetchone()[0]
     seconds = {
         "numbered_with_ordinality": timed(
-            con, f"select max(ordinality), {TYPING} from {reader} with ordinality"),
+            con, f"select max(ordinality), {TYPING} from {reader} with ordinality", rows),
         "not_numbered": timed(con, f"select {TYPING} from {reader}"),
         "numbered_with_row_number": timed(
             con, f"select max(row_number), {TYPING} from "
-                 f"(select row_number() over () as row_number, * from {reader})"),
+                 f"(select row_number() over () as row_number, * from {reader})", rows),
     }
     con.execute("set preserve_insertion_order = true")
     copy = timed(con, f"create temp table raw_rows as select * from {reader}")
-    typing = timed(con, f"select max(rowid) + 1, {TYPING} from raw_rows")
+    typing = timed(con, f"select max(rowid) + 1, {TYPING} from raw_rows", rows)
     seconds["copied_in_order_then_rowid"] = round(copy + typing, 2)
     seconds["copied_in_order_then_rowid_parts"] = {"copy": copy, "typing": typing}
     print(json.dumps({"benchmark": "csv_numbering", "csv": args.csv, "rows": rows,

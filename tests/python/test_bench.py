@@ -1,9 +1,11 @@
 """`powerlens bench`: end to end on a small sample, and the parsing it relies on."""
 from __future__ import annotations
 
+import csv
 import json
+import sys
 
-from conftest import bin_path, run_command
+from conftest import REPO_ROOT, bin_path, run_command
 from powerlens import bench
 
 STAGES = ("generate", "baseline", "preflight", "staging", "gate", "marts", "publish", "total run")
@@ -33,6 +35,25 @@ def test_bench_end_to_end(tmp_path):
     assert "ratio, all SQL models / baseline" in table and "10 slowest dbt nodes" in table
     # the stdout also carries the report as one JSON line
     assert json.loads(result.stdout.strip().splitlines()[-1])["stages"] == report["stages"]
+
+
+def test_csv_numbering_benchmark_times_every_numbering(tmp_path):
+    """benchmarks/bench_csv_numbering.py (docs/benchmarks.md, "Why CSV input misses 180 s")
+    checks each numbering's last number against the row count before it reports a time."""
+    readings = tmp_path / "meter_readings.csv"
+    with readings.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["customer_id", "reading_date", "kwh_peak", "kwh_valley"])
+        for day in range(1, 29):
+            for customer in range(100):
+                writer.writerow([f"C{customer:08d}", f"2024-02-{day:02d}", "1,234.5", " 2.5"])
+    result = run_command([sys.executable, str(REPO_ROOT / "benchmarks" / "bench_csv_numbering.py"),
+                          str(readings)])
+    report = json.loads(result.stdout)
+    assert report["rows"] == 2800
+    assert set(report["seconds"]) == {"numbered_with_ordinality", "not_numbered",
+                                      "numbered_with_row_number", "copied_in_order_then_rowid",
+                                      "copied_in_order_then_rowid_parts"}
 
 
 def test_dbt_log_lines_are_parsed(tmp_path):
