@@ -24,8 +24,10 @@ _RAW_LINE = re.compile(
 _QUOTED_VALUE = re.compile(
     r"""((?:could not convert|could not cast|failed to cast|invalid input)[^'"\n]{0,40}?)"""
     r"""(\\?['"])(.*?)\2""", re.IGNORECASE)
-# not inside a longer number, a hex digest or an id
-_MOBILE = re.compile(r"(?<![0-9A-Za-z])(1[3-9]\d)\d{4}(\d{4})(?![0-9A-Za-z])")
+# not inside a longer number, a hex digest or an id, nor the digits of a decimal fraction (a dbt
+# log's timing such as 0.13330078125)
+_MOBILE = re.compile(
+    r"(?<![0-9A-Za-z])(?<![0-9]\.)(1[3-9]\d)\d{4}(\d{4})(?![0-9A-Za-z])(?!\.[0-9])")
 
 
 def scrub(text: str) -> str:

@@ -25,8 +25,9 @@ from powerlens.quality.raw_contract import PII_COLUMNS
 from powerlens.quality.store import sql_literal
 from test_pipeline import SAMPLE_AS_OF, powerlens_run, published_sample
 
-# a mobile number: 11 digits from 13..., not part of a longer number or of a hex digest or id
-MOBILE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")
+# a mobile number: 11 digits from 13..., not part of a longer number or of a hex digest or id,
+# nor the digits of a decimal fraction (dbt's run results hold timings such as 0.13330078125)
+MOBILE = re.compile(r"(?<![0-9A-Za-z])(?<![0-9]\.)1[3-9]\d{9}(?![0-9A-Za-z])(?!\.[0-9])")
 MOBILE_IN_SQL = "(^|[^0-9A-Za-z])1[3-9][0-9]{9}($|[^0-9A-Za-z])"
 # DuckDB samples 20,480 rows to sniff a CSV file; a row beyond that fails the read itself
 BEYOND_THE_SNIFFING_SAMPLE = 22_000
@@ -206,6 +207,15 @@ def test_no_log_run_record_or_run_folder_file_holds_pii(scanned, failed_run, raw
         message = con.execute("select message from quality.runs where run_id = ?",
                               [failed_run["run_dir"].name]).fetchone()
     assert message is not None and text_leaks(message[0] or "", raw_values) == []
+
+
+def test_a_mobile_number_is_masked_and_a_decimal_fraction_is_not():
+    from powerlens.pipeline.scrub import scrub
+
+    assert scrub("phone 13812345678, 电话13912345678.") == "phone 138****5678, 电话139****5678."
+    # the digits of a timing or an amount are not a phone number, whatever they look like
+    timings = "took 0.13330078125 s; amount 13812345678.25; id x13812345678"
+    assert scrub(timings) == timings
 
 
 def test_a_duckdb_error_quoting_raw_lines_is_scrubbed(tmp_path, raw_values, sample_raw_dir):
